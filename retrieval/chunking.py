@@ -1,0 +1,97 @@
+"""`Article` → `Chunk`s sized for the embedding model, each knowing exactly where it came from.
+
+LangChain's recursive splitter keeps paragraphs whole when they fit, and otherwise cuts on
+sentence boundaries; ~700 characters (~150 tokens) stays well inside all-MiniLM-L6-v2's
+256-token window. Each chunk records its character offsets into `Article.text`, so the
+answerer can later cut exact quotes and name the paragraph they stand in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from retrieval.articles import Article
+
+_SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one article, as stored in the vector store."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    char_start: int
+    char_end: int
+    paragraph_start: int
+    paragraph_end: int
+    title: str
+    published: dt.date
+    source: str | None
+    url: str | None
+    section: str | None
+
+
+class Chunker:
+    """Splits articles; one instance is reused because building the splitter is not free."""
+
+    def __init__(self, chunk_size: int = 700, chunk_overlap: int = 80) -> None:
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self._splitter = RecursiveCharacterTextSplitter(
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            separators=_SEPARATORS,
+            keep_separator="end",
+            add_start_index=True,
+            strip_whitespace=True,
+        )
+
+    @property
+    def signature(self) -> str:
+        """Changes when chunking would change, so refresh re-chunks everything then."""
+        return f"chunks-v1:{self.chunk_size}:{self.chunk_overlap}"
+
+    def split(self, article: Article) -> list[Chunk]:
+        documents = self._splitter.create_documents([article.text])
+        chunks = []
+        for index, document in enumerate(documents):
+            start = document.metadata["start_index"]
+            end = start + len(document.page_content)
+            chunks.append(self._chunk(article, index, start, end))
+        return chunks
+
+    def _chunk(self, article: Article, index: int, start: int, end: int) -> Chunk:
+        first, last = _paragraph_numbers(article, start, end)
+        return Chunk(
+            id=f"{article.id}::c{index}",
+            article_id=article.id,
+            index=index,
+            text=article.text[start:end],
+            char_start=start,
+            char_end=end,
+            paragraph_start=first,
+            paragraph_end=last,
+            title=article.title,
+            published=article.published,
+            source=article.source,
+            url=article.url,
+            section=article.section_at(start),
+        )
+
+
+def _paragraph_numbers(article: Article, start: int, end: int) -> tuple[int, int]:
+    numbers = [
+        p.number
+        for p in article.paragraphs
+        if p.number is not None and p.start < end and p.end > start
+    ]
+    if not numbers:  # a chunk that is only a heading: point at the paragraph after it
+        following = [p.number for p in article.paragraphs if p.number and p.start >= start]
+        numbers = following[:1] or [1]
+    return numbers[0], numbers[-1]

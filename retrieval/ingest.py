@@ -1,0 +1,230 @@
+"""Refresh bookkeeping: files → added / updated / unchanged / removed / failed articles.
+
+Incremental and idempotent: a file whose size and modification time match the manifest is not
+even re-read; an article whose content hash matches is not re-embedded; a changed article has
+its chunks replaced. Chunks are embedded in large batches across articles, so a folder of many
+small articles runs near the encoder's own speed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.articles import Article, Problem, discover, read_articles
+from retrieval.chunking import Chunk, Chunker
+from retrieval.embedding import Embedder
+from retrieval.settings import Settings
+from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (articles done, articles to embed) as ingest advances."""
+
+_EMBED_BATCH_CHUNKS = 256
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "removed": len(self.removed),
+            "failed": len(self.failed),
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            **self.counts(),
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 3),
+            "problems": [{"path": p.path, "reason": p.reason} for p in self.failed],
+        }
+
+
+@dataclass
+class _Pending:
+    article: Article
+    mtime_ns: int
+    size: int
+    is_new: bool
+
+
+class Ingestor:
+    """Brings the store in line with article files."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChunkStore,
+        embedder: Embedder,
+        chunker: Chunker | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker or Chunker(settings.chunk_size, settings.chunk_overlap)
+
+    @property
+    def signature(self) -> str:
+        return f"{self.chunker.signature}|{self.embedder.name}"
+
+    def refresh(self, on_progress: ProgressCallback | None = None) -> IngestReport:
+        """Sync the configured article folders, removing articles whose files are gone."""
+        return self.ingest(self.settings.articles_dirs, remove_missing=True, on_progress=on_progress)
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        remove_missing: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Add or update the articles under `paths`; with `remove_missing`, drop vanished ones."""
+        started = time.perf_counter()
+        paths = [Path(p).expanduser().resolve() for p in paths]
+        report = IngestReport()
+        manifest = self.store.manifest()
+        by_path: dict[str, list[IndexedArticle]] = defaultdict(list)
+        for entry in manifest.values():
+            by_path[entry.path].append(entry)
+
+        pending, seen_ids, readable_paths = self._scan(paths, manifest, by_path, report)
+        self._write(pending, report, on_progress)
+        if remove_missing:
+            roots = [p for p in paths if p.is_dir() or not p.exists()]
+            gone = _vanished(manifest, roots, seen_ids, readable_paths)
+            self.store.remove_articles(gone)
+            report.removed = gone
+        self.store.mark_refreshed(new_generation=report.changed)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _scan(
+        self,
+        paths: Sequence[Path],
+        manifest: dict[str, IndexedArticle],
+        by_path: dict[str, list[IndexedArticle]],
+        report: IngestReport,
+    ) -> tuple[list[_Pending], set[str], set[str]]:
+        pending: dict[str, _Pending] = {}
+        seen_ids: set[str] = set()
+        readable_paths: set[str] = set()
+        max_bytes = int(self.settings.max_file_mb * 1_000_000)
+        for file, root in discover(paths):
+            if not file.exists():
+                report.failed.append(Problem(str(file), "no such file or folder"))
+                continue
+            stat = file.stat()
+            known = by_path.get(str(file), [])
+            if known and all(self._stamp_matches(e, stat.st_mtime_ns, stat.st_size) for e in known):
+                seen_ids.update(e.id for e in known)
+                readable_paths.add(str(file))
+                report.unchanged += len(known)
+                continue
+            parsed = read_articles(file, root, max_bytes)
+            report.failed += parsed.problems
+            if parsed.articles or not parsed.problems:
+                readable_paths.add(str(file))
+            for article in parsed.articles:
+                if article.id in seen_ids:
+                    report.failed.append(
+                        Problem(article.path, f"duplicate article id {article.id!r}; kept the first")
+                    )
+                    continue
+                seen_ids.add(article.id)
+                old = manifest.get(article.id)
+                if old and old.content_hash == article.content_hash and old.signature == self.signature:
+                    self.store.touch_article(article.id, article.path, stat.st_mtime_ns, stat.st_size)
+                    report.unchanged += 1
+                else:
+                    pending[article.id] = _Pending(article, stat.st_mtime_ns, stat.st_size, old is None)
+        return list(pending.values()), seen_ids, readable_paths
+
+    def _stamp_matches(self, entry: IndexedArticle, mtime_ns: int, size: int) -> bool:
+        return entry.mtime_ns == mtime_ns and entry.size == size and entry.signature == self.signature
+
+    def _write(
+        self, pending: list[_Pending], report: IngestReport, on_progress: ProgressCallback | None
+    ) -> None:
+        done = 0
+        if on_progress:
+            on_progress(0, len(pending))
+        for batch in self._chunk_batches(pending):
+            texts = [chunk.text for _, chunks in batch for chunk in chunks]
+            vectors = self.embedder.embed(texts)
+            writes, offset = [], 0
+            for item, chunks in batch:
+                writes.append(
+                    ArticleWrite(
+                        item.article,
+                        chunks,
+                        vectors[offset : offset + len(chunks)],
+                        item.mtime_ns,
+                        item.size,
+                        self.signature,
+                    )
+                )
+                offset += len(chunks)
+            self.store.replace_articles(writes)
+            for item, _ in batch:
+                (report.added if item.is_new else report.updated).append(item.article.id)
+            report.chunks_embedded += len(texts)
+            done += len(batch)
+            if on_progress:
+                on_progress(done, len(pending))
+
+    def _chunk_batches(
+        self, pending: list[_Pending]
+    ) -> Iterable[list[tuple[_Pending, list[Chunk]]]]:
+        batch: list[tuple[_Pending, list[Chunk]]] = []
+        size = 0
+        for item in pending:
+            chunks = self.chunker.split(item.article)
+            batch.append((item, chunks))
+            size += len(chunks)
+            if size >= _EMBED_BATCH_CHUNKS:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
+
+def _vanished(
+    manifest: dict[str, IndexedArticle],
+    roots: Sequence[Path],
+    seen_ids: set[str],
+    readable_paths: set[str],
+) -> list[str]:
+    """Indexed articles under `roots` whose file is gone, or whose readable file dropped them.
+
+    An article whose file exists but could not be read this time is kept: a bad edit must not
+    delete what was already indexed.
+    """
+    resolved_roots = [str(root.resolve()) for root in roots]
+    gone = []
+    for entry in manifest.values():
+        if entry.id in seen_ids:
+            continue
+        entry_path = str(Path(entry.path).resolve())
+        if not any(entry_path.startswith(root.rstrip("/") + "/") for root in resolved_roots):
+            continue
+        if not Path(entry.path).exists() or entry.path in readable_paths:
+            gone.append(entry.id)
+    return gone

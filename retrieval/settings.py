@@ -1,0 +1,82 @@
+"""One settings object for the whole app, read from `NEWSDESK_*` variables and an optional `.env`.
+
+Every module receives a `Settings` instead of reading the environment itself, so tests and
+embedding applications can build one in code. Slack tokens are *not* here: secrets are read
+only from the process environment (see `bot.slack_app.SlackSecrets`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT / "seeds"
+PROMPTS_DIR = REPO_ROOT / "prompts"
+
+
+def _split_paths(value: object) -> object:
+    """Accept `a:b`, `a,b` or a list, so a shell user can write either separator."""
+    if isinstance(value, str):
+        parts = [p.strip() for chunk in value.split(",") for p in chunk.split(os.pathsep)]
+        return [Path(p).expanduser() for p in parts if p]
+    return value
+
+
+def _split_names(value: object) -> object:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can tune; each field is `NEWSDESK_<FIELD>` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("newsdesk")))
+    articles_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [SEEDS_DIR])
+    collection: str = "newsdesk"
+    chroma_url: str | None = None
+
+    chunk_size: int = 700
+    chunk_overlap: int = 80
+    embed_batch_size: int = 64
+    max_file_mb: float = 10.0
+
+    top_k: int = 8
+    max_citations: int = 3
+    min_relevance: float = 0.30
+
+    llm: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 30.0
+    strict_citations: bool = True
+
+    slack_port: int = 3000
+    slack_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    slack_rate_limit_per_minute: int = 10
+    max_question_chars: int = 500
+    watch: bool = False
+
+    _split_dirs = field_validator("articles_dirs", mode="before")(_split_paths)
+    _split_admins = field_validator("slack_admins", mode="before")(_split_names)
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name_is_valid(cls, value: str) -> str:
+        if len(value) < 3:
+            raise ValueError("NEWSDESK_COLLECTION needs at least 3 characters (Chroma's rule)")
+        return value
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
