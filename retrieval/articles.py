@@ -62,22 +62,19 @@ class Article:
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
-    def paragraph_at(self, offset: int) -> Paragraph:
-        """The paragraph holding character `offset` (the last one if offset is past the end)."""
-        for paragraph in self.paragraphs:
-            if offset < paragraph.end:
-                return paragraph
-        return self.paragraphs[-1]
-
     def section_at(self, offset: int) -> str | None:
-        """The heading above `offset`, if any: context for a citation."""
-        heading = None
-        for paragraph in self.paragraphs:
-            if paragraph.start > offset:
-                break
-            if paragraph.heading:
-                heading = self.text[paragraph.start : paragraph.end]
-        return heading
+        return heading_above(self.text, self.paragraphs, offset)
+
+
+def heading_above(text: str, paragraphs: Iterable[Paragraph], offset: int) -> str | None:
+    """The section heading above `offset`, if any: context for a citation."""
+    heading = None
+    for paragraph in paragraphs:
+        if paragraph.start > offset:
+            break
+        if paragraph.heading:
+            heading = text[paragraph.start : paragraph.end]
+    return heading
 
 
 @dataclass(frozen=True)

@@ -215,8 +215,8 @@ class ChunkStore:
     # -- reads --------------------------------------------------------------------------
     def query(
         self, vector: np.ndarray, k: int, where: dict | None = None
-    ) -> list[tuple[str, float]]:
-        """`(chunk_id, cosine similarity)` of the k nearest chunks."""
+    ) -> list[tuple[Chunk, float]]:
+        """The k chunks nearest to `vector` (optionally filtered), with cosine similarity."""
         total = self.count_chunks()
         if total == 0:
             return []
@@ -224,11 +224,12 @@ class ChunkStore:
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=min(k, total),
             where=where,
-            include=["distances"],
+            include=["documents", "metadatas", "distances"],
         )
+        columns = (result[key][0] for key in ("ids", "documents", "metadatas", "distances"))
         return [
-            (chunk_id, 1.0 - float(distance))
-            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+            (chunk_from_meta(chunk_id, text, meta), 1.0 - float(distance))
+            for chunk_id, text, meta, distance in zip(*columns, strict=True)
         ]
 
     def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:

@@ -1,0 +1,93 @@
+"""The core every interface shares: one `Newsdesk` per process, holding store, model and answerer.
+
+The CLI, the REPL and the Slack app are thin shells over these few calls (`ask`, `ingest`,
+`refresh`, `stats`); none of them touches Chroma or the model directly. Heavy parts (the
+embedding model, the store) are opened on first use so that `--help` stays instant.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+from bot.answer import Answer, Conversation, ExtractiveAnswerer
+from retrieval.embedding import Embedder, get_embedder
+from retrieval.ingest import IngestReport, Ingestor, ProgressCallback
+from retrieval.search import Searcher, SearchFilters
+from retrieval.settings import Settings
+from retrieval.store import ChunkStore
+
+
+class Newsdesk:
+    """The question-answering service over one article archive."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._write_lock = threading.Lock()
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return get_embedder(self.settings.embed_batch_size)
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        return ChunkStore(self.settings)
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.store, self.embedder)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.settings, self.store, self.embedder)
+
+    @cached_property
+    def answerer(self):
+        from bot.llm import answerer_for
+
+        extractive = ExtractiveAnswerer(self.settings, self.store, self.searcher)
+        return answerer_for(self.settings, extractive)
+
+    def ask(
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        filters: SearchFilters | None = None,
+        on_token=None,
+    ) -> Answer:
+        """Answer from the archive; an empty store is first filled from the article folders."""
+        self.ensure_indexed()
+        answer = self.answerer.answer(question, conversation, filters, on_token=on_token)
+        if conversation is not None:
+            conversation.add(question, answer)
+        return answer
+
+    def ensure_indexed(self, on_progress: ProgressCallback | None = None) -> IngestReport | None:
+        """Index the configured folders (the seeds by default) if the store holds nothing."""
+        if self.store.count_chunks() > 0:
+            return None
+        return self.refresh(on_progress)
+
+    def ingest(
+        self, paths: Iterable[Path], on_progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        with self._write_lock:
+            return self.ingestor.ingest(paths, on_progress=on_progress)
+
+    def refresh(self, on_progress: ProgressCallback | None = None) -> IngestReport:
+        with self._write_lock:
+            return self.ingestor.refresh(on_progress=on_progress)
+
+    def stats(self) -> dict:
+        return {
+            "articles": self.store.count_articles(),
+            "chunks": self.store.count_chunks(),
+            "last_refresh": self.store.last_refresh(),
+            "embedding_model": self.embedder.name,
+            "answerer": self.answerer.name,
+            "store": self.store.location,
+            "mode": "server" if self.settings.chroma_url else "embedded",
+            "articles_dirs": [str(p) for p in self.settings.articles_dirs],
+        }

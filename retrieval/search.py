@@ -1,0 +1,172 @@
+"""Hybrid search: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank.
+
+Embeddings capture meaning but can miss rare names ("Gul Bahadur"); BM25 catches exact terms
+but not paraphrase. Reciprocal-rank fusion needs no score calibration between the two. The
+BM25 index is built in memory from the store's own chunk texts and rebuilt only when the
+store's generation changes, so every process sharing a store sees the same lexical index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from retrieval.chunking import Chunk
+from retrieval.embedding import Embedder
+from retrieval.store import ChunkStore, chunk_from_meta, date_ordinal
+
+_RRF_K = 60
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Optional limits on which articles may answer: a date range and a source."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    source: str | None = None
+
+    def chroma_where(self) -> dict | None:
+        clauses: list[dict] = []
+        if self.since:
+            clauses.append({"published_ord": {"$gte": date_ordinal(self.since)}})
+        if self.until:
+            clauses.append({"published_ord": {"$lte": date_ordinal(self.until)}})
+        if self.source:
+            clauses.append({"source": self.source})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, meta: dict) -> bool:
+        ordinal = meta["published_ord"]
+        if self.since and ordinal < date_ordinal(self.since):
+            return False
+        if self.until and ordinal > date_ordinal(self.until):
+            return False
+        return not (self.source and meta.get("source") != self.source)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with how it ranked; `similarity` is cosine when dense saw it."""
+
+    chunk: Chunk
+    score: float
+    similarity: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class _LexicalIndex:
+    generation: str
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metas: list[dict] = field(default_factory=list)
+    retriever: object | None = None
+    vocabulary: set[str] = field(default_factory=set)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens; the same rule for documents and queries."""
+    return _TOKEN.findall(text.lower())
+
+
+class Searcher:
+    """Ranks chunks for a question; safe to share between threads."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self._lexical: _LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    def search(self, query: str, k: int = 8, filters: SearchFilters | None = None) -> list[Hit]:
+        filters = filters or SearchFilters()
+        depth = max(k * 3, 20)
+        dense = self._dense(query, depth, filters)
+        lexical = self._lexical_ranking(query, depth, filters)
+        return _fuse(dense, lexical, k)
+
+    def _dense(
+        self, query: str, depth: int, filters: SearchFilters
+    ) -> list[tuple[Chunk, float]]:
+        vector = self.embedder.embed_query(query)
+        return self.store.query(vector, depth, filters.chroma_where())
+
+    def _lexical_ranking(self, query: str, depth: int, filters: SearchFilters) -> list[Chunk]:
+        index = self.lexical_index()
+        terms = [t for t in tokenize(query) if t in index.vocabulary]
+        if not terms or index.retriever is None:
+            return []
+        mask = None
+        if filters.chroma_where():
+            mask = np.array([filters.admits(m) for m in index.metas], dtype=np.float32)
+        docs, scores = index.retriever.retrieve(
+            [terms],
+            k=min(depth, len(index.ids)),
+            show_progress=False,
+            weight_mask=mask,
+            n_threads=1,
+        )
+        return [
+            chunk_from_meta(index.ids[i], index.texts[i], index.metas[i])
+            for i, score in zip(docs[0], scores[0], strict=True)
+            if score > 0
+        ]
+
+    def lexical_index(self) -> _LexicalIndex:
+        """The BM25 index for the store's current generation (rebuilt after a refresh)."""
+        generation = self.store.generation()
+        with self._lock:
+            if self._lexical is None or self._lexical.generation != generation:
+                self._lexical = _build_lexical(self.store, generation)
+            return self._lexical
+
+
+def _build_lexical(store: ChunkStore, generation: str) -> _LexicalIndex:
+    import bm25s
+
+    ids, texts, metas = store.all_chunks()
+    index = _LexicalIndex(generation, ids, texts, metas)
+    if not ids:
+        return index
+    stopwords = set(bm25s.stopwords.STOPWORDS_EN)
+    corpus_tokens = [[t for t in tokenize(text) if t not in stopwords] for text in texts]
+    retriever = bm25s.BM25()
+    retriever.index(corpus_tokens, show_progress=False)
+    index.retriever = retriever
+    index.vocabulary = {t for tokens in corpus_tokens for t in tokens}
+    return index
+
+
+def _fuse(dense: list[tuple[Chunk, float]], lexical: list[Chunk], k: int) -> list[Hit]:
+    scores: dict[str, float] = {}
+    chunks: dict[str, Chunk] = {}
+    similarity: dict[str, float] = {}
+    dense_rank: dict[str, int] = {}
+    lexical_rank: dict[str, int] = {}
+    for rank, (chunk, sim) in enumerate(dense, start=1):
+        scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (_RRF_K + rank)
+        chunks[chunk.id], similarity[chunk.id], dense_rank[chunk.id] = chunk, sim, rank
+    for rank, chunk in enumerate(lexical, start=1):
+        scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (_RRF_K + rank)
+        chunks.setdefault(chunk.id, chunk)
+        lexical_rank[chunk.id] = rank
+    ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+    return [
+        Hit(
+            chunk=chunks[cid],
+            score=scores[cid],
+            similarity=similarity.get(cid),
+            dense_rank=dense_rank.get(cid),
+            lexical_rank=lexical_rank.get(cid),
+        )
+        for cid in ranked
+    ]
