@@ -190,7 +190,7 @@ class ExtractiveAnswerer:
         return Answer(question, text, False, (), standalone)
 
     def _when_follow_up(self, question: str, standalone: str, previous: Answer) -> Answer:
-        """"When did he say it?": the dates of the articles the previous answer quoted."""
+        """ "When did he say it?": the dates of the articles the previous answer quoted."""
         seen: dict[tuple[str, dt.date], Citation] = {}
         for citation in previous.citations:
             seen.setdefault((citation.article_id, citation.published), citation)
@@ -246,9 +246,7 @@ def _person_of(earlier: Question, answer: Answer) -> str | None:
     return next((c.speaker for c in answer.citations if c.speaker), None)
 
 
-def _quote_span(
-    text: str, sentences: list[AttributedSentence], index: int
-) -> tuple[int, int]:
+def _quote_span(text: str, sentences: list[AttributedSentence], index: int) -> tuple[int, int]:
     """Widen a sentence to the whole quotation it is part of (at most two more sentences)."""
     start, end = sentences[index].start, sentences[index].end
     for back in range(index - 1, max(-1, index - 3), -1):
@@ -323,7 +321,9 @@ def _select(
     extra: list[_Candidate] = []
     for score, candidate in ranked:
         overlaps = any(
-            c.article.id == candidate.article.id and c.start < candidate.end and candidate.start < c.end
+            c.article.id == candidate.article.id
+            and c.start < candidate.end
+            and candidate.start < c.end
             for c in chosen + extra
         )
         if overlaps:

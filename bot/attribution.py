@@ -41,8 +41,8 @@ _NOT_NAMES = {
     "the", "he", "she", "they", "it", "we", "i", "but", "and", "in", "on", "asked", "as",
     "if", "one", "this", "that", "when", "while", "after", "earlier", "later", "meanwhile",
 }  # fmt: skip
-_OPEN_QUOTES = "“\""
-_CLOSE_QUOTES = "”\""
+_OPEN_QUOTES = '“"'
+_CLOSE_QUOTES = '”"'
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,8 @@ def attribute(article: StoredArticle) -> list[AttributedSentence]:
         quote_speaker = next((found for found in explicit if found), None) if opens_quote else None
         for (start, end), found in zip(spans, explicit, strict=True):
             text = article.text[start:end]
-            if found is None and (_PRONOUN_SPEAKER.search(text) or _is_quote(text)):
-                found = quote_speaker or previous
-            elif found is None and opens_quote:
+            continues = opens_quote or _PRONOUN_SPEAKER.search(text) or _is_quote(text)
+            if found is None and continues:
                 found = quote_speaker or previous
             implicit = found is not None and found[0] not in text.lower()
             key, name = found if found else (None, None)

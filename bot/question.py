@@ -21,7 +21,7 @@ _STOPWORDS = {
     "them", "then", "there", "these", "they", "this", "those", "to", "us", "was", "we", "were",
     "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would",
     "you", "your", "tell", "know", "else", "think", "thought", "archive", "news", "article",
-    "articles", "anything", "something", "there", "happened", "happen", "say", "says", "said",
+    "articles", "anything", "something", "happened", "happen", "say", "says", "said",
 }  # fmt: skip
 _PRONOUNS = re.compile(r"\b(he|she|they|him|her|them|his|it|that|this|those|these)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his)\b", re.I)
@@ -29,7 +29,10 @@ _ASKED_PERSON = re.compile(
     rf"\b(?:did|does|do|has|have|had|was|is|will|would)\s+(?P<name>(?:[A-Z][\w’'-]+\s+){{1,3}})"
     rf"(?:{SPEECH_VERBS}|think|mean|react|respond|claim|threaten|want)",
 )
-_POSSESSIVE_PERSON = re.compile(r"\b(?P<name>[A-Z][\w-]+)(?:’s|'s)\s+(?:view|comment|remark|words|statement|warning|position)")
+_POSSESSIVE_PERSON = re.compile(
+    r"\b(?P<name>[A-Z][\w-]+)(?:’s|'s)\s+"
+    r"(?:view|comment|remark|words|statement|warning|position)"
+)
 _ACCORDING_TO = re.compile(r"\baccording to\s+(?P<name>(?:[A-Z][\w’'-]+\s*){1,3})")
 _SPEECH_QUESTION = re.compile(
     rf"\b(?:{SPEECH_VERBS}|tell|think|comment|quote|react|respond|claim|threaten|view)\b", re.I
@@ -53,9 +56,7 @@ def analyse(text: str) -> Question:
     names = _asked_people(text)
     people = tuple(speaker_key(n) for n in names)
     terms = tuple(
-        dict.fromkeys(
-            stem(t) for t in tokenize(text) if t not in _STOPWORDS and t not in people
-        )
+        dict.fromkeys(stem(t) for t in tokenize(text) if t not in _STOPWORDS and t not in people)
     )
     return Question(
         text=text,

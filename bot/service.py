@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.answer import Answer, Conversation, ExtractiveAnswerer
 from retrieval.embedding import Embedder, get_embedder
-from retrieval.ingest import IngestReport, Ingestor, ProgressCallback
+from retrieval.ingest import Ingestor, IngestReport, ProgressCallback
 from retrieval.search import Searcher, SearchFilters
 from retrieval.settings import Settings
 from retrieval.store import ChunkStore

@@ -275,9 +275,7 @@ def parse_date(value: object, field_name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise ArticleError(
-            f"unparsable {field_name} {text!r}: write it as YYYY-MM-DD"
-        ) from None
+        raise ArticleError(f"unparsable {field_name} {text!r}: write it as YYYY-MM-DD") from None
 
 
 def make_article(
@@ -326,8 +324,9 @@ def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
             heading = is_heading(block) and match is not None
             if not heading:
                 number += 1
+            block_end = block_start + len(block)
             paragraphs.append(
-                Paragraph(block_start, block_start + len(block), None if heading else number, heading)
+                Paragraph(block_start, block_end, None if heading else number, heading)
             )
         if match:
             start = match.end()
@@ -338,8 +337,10 @@ def is_heading(block: str) -> bool:
     """Short, single-line blocks without closing punctuation read as section headings."""
     if block.startswith("#"):
         return True
-    return "\n" not in block and len(block.split()) <= 12 and not block.endswith(
-        (".", "!", "?", ":", ";", ",", "”", '"', "’")
+    return (
+        "\n" not in block
+        and len(block.split()) <= 12
+        and not block.endswith((".", "!", "?", ":", ";", ",", "”", '"', "’"))
     )
 
 

@@ -87,7 +87,8 @@ class Ingestor:
 
     def refresh(self, on_progress: ProgressCallback | None = None) -> IngestReport:
         """Sync the configured article folders, removing articles whose files are gone."""
-        return self.ingest(self.settings.articles_dirs, remove_missing=True, on_progress=on_progress)
+        folders = self.settings.articles_dirs
+        return self.ingest(folders, remove_missing=True, on_progress=on_progress)
 
     def ingest(
         self,
@@ -145,20 +146,29 @@ class Ingestor:
             for article in parsed.articles:
                 if article.id in seen_ids:
                     report.failed.append(
-                        Problem(article.path, f"duplicate article id {article.id!r}; kept the first")
+                        Problem(article.path, f"duplicate id {article.id!r}; kept the first")
                     )
                     continue
                 seen_ids.add(article.id)
                 old = manifest.get(article.id)
-                if old and old.content_hash == article.content_hash and old.signature == self.signature:
-                    self.store.touch_article(article.id, article.path, stat.st_mtime_ns, stat.st_size)
+                if old and self._content_matches(old, article):
+                    self.store.touch_article(
+                        article.id, article.path, stat.st_mtime_ns, stat.st_size
+                    )
                     report.unchanged += 1
                 else:
-                    pending[article.id] = _Pending(article, stat.st_mtime_ns, stat.st_size, old is None)
+                    pending[article.id] = _Pending(
+                        article, stat.st_mtime_ns, stat.st_size, is_new=old is None
+                    )
         return list(pending.values()), seen_ids, readable_paths
 
     def _stamp_matches(self, entry: IndexedArticle, mtime_ns: int, size: int) -> bool:
-        return entry.mtime_ns == mtime_ns and entry.size == size and entry.signature == self.signature
+        """Same file stamp and same pipeline: the file need not even be read."""
+        same_file = entry.mtime_ns == mtime_ns and entry.size == size
+        return same_file and entry.signature == self.signature
+
+    def _content_matches(self, entry: IndexedArticle, article: Article) -> bool:
+        return entry.content_hash == article.content_hash and entry.signature == self.signature
 
     def _write(
         self, pending: list[_Pending], report: IngestReport, on_progress: ProgressCallback | None

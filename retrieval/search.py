@@ -94,9 +94,7 @@ class Searcher:
         lexical = self._lexical_ranking(query, depth, filters)
         return _fuse(dense, lexical, k)
 
-    def _dense(
-        self, query: str, depth: int, filters: SearchFilters
-    ) -> list[tuple[Chunk, float]]:
+    def _dense(self, query: str, depth: int, filters: SearchFilters) -> list[tuple[Chunk, float]]:
         vector = self.embedder.embed_query(query)
         return self.store.query(vector, depth, filters.chroma_where())
 

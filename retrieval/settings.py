@@ -53,7 +53,7 @@ class Settings(BaseSettings):
 
     top_k: int = 8
     max_citations: int = 3
-    min_relevance: float = 0.30
+    min_relevance: float = 0.24  # midway between off- and on-topic: bench/relevance.py
 
     llm: str | None = None
     llm_base_url: str | None = None

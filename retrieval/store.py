@@ -239,9 +239,7 @@ class ChunkStore:
         metadatas: list[dict] = []
         page = 5000
         for offset in range(0, self.count_chunks(), page):
-            part = self.chunks.get(
-                include=["documents", "metadatas"], limit=page, offset=offset
-            )
+            part = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
             ids += part["ids"]
             documents += part["documents"]
             metadatas += part["metadatas"]

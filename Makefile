@@ -1,0 +1,39 @@
+# One command each: `make demo` (set up, index the seed articles, ask the example question)
+# and `make test` (set up, run the whole test suite). Both create .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+QUESTION ?= What did Asif say about Tora Bora?
+
+.PHONY: install demo test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build; an unpinned torch pulls a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/newsdesk ask "$(QUESTION)"
+
+test: install
+	$(BIN)/pytest -m "slow or not slow"
+
+test-fast: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/query.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

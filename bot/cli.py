@@ -1,0 +1,177 @@
+"""`newsdesk` command line: a thin shell over `bot.service.Newsdesk`.
+
+Every command takes `--json` for machine-readable output; without it, output is rendered with
+rich for people. Warnings about bad articles go to stderr, never in the way of the JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot import render
+from retrieval.articles import ArticleError, parse_date
+from retrieval.ingest import IngestReport
+from retrieval.search import SearchFilters
+from retrieval.store import StoreError
+
+app = typer.Typer(
+    help="Ask questions of a news archive; every answer cites the exact passage it came from.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True, soft_wrap=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _newsdesk():
+    from bot.service import Newsdesk
+
+    _quiet_libraries()
+    return Newsdesk()
+
+
+def _quiet_libraries() -> None:
+    for name in ("chromadb", "sentence_transformers", "transformers", "httpx", "bm25s"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value, option)
+    except ArticleError as err:
+        raise typer.BadParameter(str(err), param_hint=option) from None
+
+
+def _emit_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def _store_errors():
+    try:
+        yield
+    except StoreError as err:
+        errors.print(f"[bold red]error:[/] {err}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain words.")],
+    since: Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only articles from this source.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer one question from the archive, with cited passages."""
+    filters = SearchFilters(_date(since, "--since"), _date(until, "--until"), source)
+    newsdesk = _newsdesk()
+    with _store_errors():
+        if newsdesk.store.count_chunks() == 0 and not as_json:
+            errors.print("[dim]The archive is empty: indexing the article folders first…[/]")
+        _report_quietly(newsdesk.ensure_indexed(), as_json)
+        answer = newsdesk.ask(question, filters=filters)
+    if as_json:
+        _emit_json(answer.to_dict())
+    else:
+        console.print(render.answer_view(answer))
+
+
+def _report_quietly(report: IngestReport | None, as_json: bool) -> None:
+    if report and report.failed and not as_json:
+        errors.print(render.problems_view(report), end="")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Add or update articles from files or folders (unchanged ones are skipped)."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        report = _with_progress(lambda cb: newsdesk.ingest(paths, on_progress=cb), as_json)
+    _finish(report, as_json)
+
+
+@app.command()
+def refresh(as_json: JsonOption = False) -> None:
+    """Re-scan the configured article folders: add, update and remove articles."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        report = _with_progress(lambda cb: newsdesk.refresh(on_progress=cb), as_json)
+    _finish(report, as_json)
+
+
+def _with_progress(run, as_json: bool) -> IngestReport:
+    if as_json or not errors.is_terminal:
+        return run(None)
+    columns = (
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("ingest", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return run(advance)
+
+
+def _finish(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        errors.print(render.problems_view(report), end="")
+        console.print(render.report_view(report))
+    nothing_read = report.failed and not (report.added or report.updated or report.unchanged)
+    if nothing_read:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(as_json: JsonOption = False) -> None:
+    """Show what is indexed: articles, chunks, last refresh, model, store location."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        figures = newsdesk.stats()
+    if as_json:
+        _emit_json(figures)
+    else:
+        console.print(render.stats_view(figures))
+
+
+@app.command()
+def repl() -> None:
+    """Chat with the archive: history, line editing, follow-up questions."""
+    from bot.repl import run_repl
+
+    with _store_errors():
+        run_repl(_newsdesk(), console)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""How answers, reports and stats look in a terminal (rich); pure functions, no I/O of their own."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bot.answer import Answer, Citation
+from bot.answer import human_date as _human_date
+from retrieval.ingest import IngestReport
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def answer_view(answer: Answer) -> Group:
+    """The answer with highlighted [n] markers, then one block per citation."""
+    body = Text()
+    for part in _MARKER.split(answer.text):
+        if part.isdigit():
+            body.append(f"[{part}]", style="bold cyan")
+        else:
+            body.append(part)
+    title, style = ("answer", "green") if answer.found else ("no evidence", "yellow")
+    parts = [Panel(body, title=title, border_style=style)]
+    if answer.note:
+        parts.append(Text(answer.note, style="dim italic"))
+    parts += [citation_view(c) for c in answer.citations]
+    return Group(*parts)
+
+
+def citation_view(citation: Citation) -> Text:
+    where = f"{_human_date(citation.published)} · ¶{citation.paragraph}"
+    if citation.section:
+        where += f" · {citation.section}"
+    if citation.source:
+        where += f" · {citation.source}"
+    text = Text()
+    text.append(f"[{citation.n}] ", style="bold cyan")
+    text.append(citation.title, style="bold")
+    text.append(f"\n    {where}\n", style="dim")
+    if citation.url:
+        text.append(f"    {citation.url}\n", style="blue underline")
+    text.append(f"    ❝ {citation.quote}", style="italic")
+    return text
+
+
+def report_view(report: IngestReport) -> Text:
+    counts = report.counts()
+    line = Text()
+    styles = {
+        "added": "green",
+        "updated": "cyan",
+        "unchanged": "dim",
+        "removed": "magenta",
+        "failed": "red",
+    }
+    for i, (name, value) in enumerate(counts.items()):
+        if i:
+            line.append(" · ")
+        line.append(f"{value} {name}", style=styles[name] if value else "dim")
+    timing = f"  ({report.chunks_embedded} chunks embedded in {report.seconds:.1f} s)"
+    line.append(timing, style="dim")
+    return line
+
+
+def problems_view(report: IngestReport) -> Text:
+    text = Text()
+    for problem in report.failed:
+        text.append("warning: ", style="bold yellow")
+        text.append(f"{escape(problem.path)}: {problem.reason}\n")
+    return text
+
+
+def stats_view(stats: dict) -> Table:
+    table = Table(show_header=False, box=None)
+    for key, value in stats.items():
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        table.add_row(Text(key.replace("_", " "), style="bold"), shown)
+    return table

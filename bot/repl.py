@@ -1,0 +1,64 @@
+"""The chat REPL: prompt_toolkit line editing and history, rich answers, follow-up questions.
+
+The conversation is kept across turns, so "When did he say it?" is read against the previous
+answer. When standard input is not a terminal (a pipe, a test), lines are read plainly.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from rich.console import Console
+
+from bot import render
+from bot.answer import Conversation
+from bot.service import Newsdesk
+
+HELP = """Ask a question about the archive, e.g. "What did Asif say about Tora Bora?".
+Follow-ups like "When did he say it?" refer to the previous answer.
+Commands: /new starts a new conversation · /stats · /help · /quit (or Ctrl-D)"""
+
+
+def run_repl(newsdesk: Newsdesk, console: Console) -> None:
+    console.print("[bold]newsdesk[/] — ask the archive. /help for help, Ctrl-D to leave.")
+    if newsdesk.store.count_chunks() == 0:
+        console.print("[dim]Indexing the article folders first…[/]")
+    newsdesk.ensure_indexed()
+    conversation = Conversation()
+    for line in _lines(newsdesk):
+        question = line.strip()
+        if not question:
+            continue
+        if question in {"/quit", "/exit"}:
+            break
+        if question == "/help":
+            console.print(HELP)
+        elif question == "/new":
+            conversation = Conversation()
+            console.print("[dim]New conversation.[/]")
+        elif question == "/stats":
+            console.print(render.stats_view(newsdesk.stats()))
+        else:
+            answer = newsdesk.ask(question, conversation)
+            if answer.standalone_question and answer.standalone_question != question:
+                console.print(f"[dim]↳ read as: {answer.standalone_question}[/]")
+            console.print(render.answer_view(answer))
+
+
+def _lines(newsdesk: Newsdesk) -> Iterator[str]:
+    if not sys.stdin.isatty():
+        yield from sys.stdin
+        return
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    newsdesk.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    session = PromptSession(history=FileHistory(str(newsdesk.settings.data_dir / "repl_history")))
+    while True:
+        try:
+            yield session.prompt("newsdesk› ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return

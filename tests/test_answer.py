@@ -1,0 +1,80 @@
+"""Grounded answers: exact quotes, attribution, no-evidence, and follow-ups."""
+
+from __future__ import annotations
+
+import re
+
+from bot.answer import Conversation
+
+
+def article_text(desk, article_id: str) -> str:
+    return desk.store.get_articles([article_id])[article_id].text
+
+
+def assert_grounded(desk, answer):
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.n for c in answer.citations}
+    for citation in answer.citations:
+        assert citation.quote in article_text(desk, citation.article_id)
+
+
+def test_tora_bora_answer_quotes_both_passages(seeded):
+    answer = seeded.ask("What did Asif say about Tora Bora?")
+    assert answer.found
+    assert_grounded(seeded, answer)
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "It is definitely a possibility" in quotes
+    assert "rout at Tora Bora" in quotes
+    assert {c.published.isoformat() for c in answer.citations} == {"2025-10-29"}
+    paragraphs = {c.paragraph for c in answer.citations if "possibility" in c.quote}
+    assert paragraphs == {6}
+
+
+def test_quotes_are_attributed_to_the_person_asked_about(seeded):
+    answer = seeded.ask("What did Mujahid say about the strikes?")
+    assert answer.found
+    assert_grounded(seeded, answer)
+    for citation in answer.citations:
+        assert "Mujahid" in citation.quote or "Mujahid" in (citation.speaker or "")
+
+
+def test_continued_quote_names_its_speaker_in_the_answer(seeded):
+    answer = seeded.ask("What did Asif say about Tora Bora?")
+    rout = next(c for c in answer.citations if "rout at Tora Bora" in c.quote)
+    assert "Asif" not in rout.quote  # the paragraph itself never names him
+    line = next(line for line in answer.text.splitlines() if f"[{rout.n}]" in line)
+    assert line.startswith("Khawaja Asif:")
+
+
+def test_no_evidence_answer_has_no_citations(seeded):
+    for question in ["What is the capital of France?", "What did Asif say about football?"]:
+        answer = seeded.ask(question)
+        assert not answer.found, question
+        assert answer.citations == ()
+        assert "nothing in the archive" in answer.text
+
+
+def test_follow_up_when_is_answered_from_the_previous_turn(seeded):
+    conversation = Conversation()
+    seeded.ask("What did Asif say about Tora Bora?", conversation)
+    answer = seeded.ask("When did he say it?", conversation)
+    assert answer.found
+    assert "29 October 2025" in answer.text
+    assert "Asif" in answer.standalone_question
+    assert {c.published.isoformat() for c in answer.citations} == {"2025-10-29"}
+    assert_grounded(seeded, answer)
+
+
+def test_follow_up_question_keeps_the_topic(seeded):
+    conversation = Conversation()
+    seeded.ask("What did Tarar say about the talks?", conversation)
+    answer = seeded.ask("What else did he say?", conversation)
+    assert answer.found
+    assert "Tarar" in answer.standalone_question
+    assert_grounded(seeded, answer)
+
+
+def test_empty_archive_is_indexed_from_the_articles_folder_on_first_ask(newsdesk):
+    assert newsdesk.store.count_chunks() == 0
+    answer = newsdesk.ask("What did Asif say about Tora Bora?")
+    assert answer.found and newsdesk.store.count_articles() == 2

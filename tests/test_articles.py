@@ -1,0 +1,121 @@
+"""Parsing every article format, and the clear problems bad files give."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from retrieval.articles import discover, read_articles
+from retrieval.settings import SEEDS_DIR
+
+MB = 1_000_000
+
+
+def read_one(path: Path, root: Path | None = None, max_bytes: int = 10 * MB):
+    return read_articles(path, root or path.parent, max_bytes)
+
+
+def test_seed_articles_parse_with_date_id_title_and_paragraphs():
+    parsed = read_one(SEEDS_DIR / "002_4d1c700f71ed2180.txt")
+    assert parsed.problems == []
+    (article,) = parsed.articles
+    assert article.published == dt.date(2025, 10, 29)
+    assert article.id == "002_4d1c700f71ed2180.txt"
+    assert article.title.startswith("Defence Minister Khawaja Asif warned")
+    assert not article.text.startswith("date")
+    headings = [article.text[p.start : p.end] for p in article.paragraphs if p.heading]
+    assert "UN expresses concern over talk failure" in headings
+    sixth = next(p for p in article.paragraphs if p.number == 6)
+    assert "It is definitely a possibility" in article.text[sixth.start : sixth.end]
+
+
+def test_markdown_front_matter(tmp_path: Path):
+    path = tmp_path / "story.md"
+    path.write_text(
+        "---\ntitle: Ceasefire holds\ndate: 2025-11-02\nsource: Dawn\n"
+        "url: https://example.org/ceasefire\n---\n\nThe ceasefire held overnight.\n\n"
+        "Officials said talks resume Monday.\n"
+    )
+    (article,) = read_one(path).articles
+    assert (article.title, article.published, article.source) == (
+        "Ceasefire holds",
+        dt.date(2025, 11, 2),
+        "Dawn",
+    )
+    assert article.id == "https://example.org/ceasefire"
+    assert [p.number for p in article.paragraphs] == [1, 2]
+
+
+def test_json_list_and_jsonl_records_with_one_bad_line(tmp_path: Path):
+    records = [
+        {"title": "A", "published_at": "2025-01-02T10:00:00Z", "body": "Alpha text."},
+        {"title": "B", "date": "2025-01-03", "body": "Beta text.", "url": "https://x.org/b"},
+    ]
+    (tmp_path / "batch.json").write_text(json.dumps(records))
+    parsed = read_one(tmp_path / "batch.json")
+    assert [a.title for a in parsed.articles] == ["A", "B"]
+    assert parsed.articles[0].published == dt.date(2025, 1, 2)
+    assert parsed.articles[1].id == "https://x.org/b"
+
+    lines = [json.dumps(records[0]), "{not json", json.dumps({"title": "C", "date": "2025-01-04"})]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines))
+    parsed = read_one(tmp_path / "feed.jsonl")
+    assert [a.title for a in parsed.articles] == ["A"]
+    reasons = {p.path.rsplit(":", 1)[-1]: p.reason for p in parsed.problems}
+    assert "invalid JSON" in reasons["2"]
+    assert "missing body" in reasons["3"]
+
+
+def test_html_main_text_is_extracted(tmp_path: Path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>Talks collapse</title><meta name='date' content='2025-10-29'>"
+        "</head><body><nav>Home | World | Sport</nav><article><h1>Talks collapse</h1>"
+        "<p>Negotiators in Istanbul failed to reach a workable agreement on Wednesday, "
+        "officials from both delegations said after the session ended.</p>"
+        "<p>The United Nations urged both sides to keep the ceasefire in place while "
+        "the talks are on pause, a spokesperson told reporters.</p></article></body></html>"
+    )
+    (article,) = read_one(path).articles
+    assert article.title == "Talks collapse"
+    assert article.published == dt.date(2025, 10, 29)
+    assert "Negotiators in Istanbul" in article.text
+    assert "Home | World" not in article.text
+
+
+def test_missing_title_is_derived_from_first_sentence(tmp_path: Path):
+    path = tmp_path / "untitled.md"
+    path.write_text("---\ndate: 2025-05-05\n---\nShort first sentence here. Then more text.\n")
+    (article,) = read_one(path).articles
+    assert article.title == "Short first sentence here"
+
+
+def test_bad_files_give_one_clear_problem_each(tmp_path: Path):
+    (tmp_path / "latin1.txt").write_bytes("date 2025-01-01 caf\xe9".encode("latin-1"))
+    (tmp_path / "empty.md").write_text("---\ntitle: Nothing\ndate: 2025-01-01\n---\n\n")
+    (tmp_path / "baddate.txt").write_text("date 29/10/2025 Some body text.")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02garbage")
+    (tmp_path / "huge.txt").write_text("date 2025-01-01 " + "word " * 400)
+    (tmp_path / "nodate.txt").write_text("Just some text with no date at all.")
+    expected = {
+        "latin1.txt": "UTF-8",
+        "empty.md": "empty body",
+        "baddate.txt": "unparsable date",
+        "binary.txt": "binary",
+        "huge.txt": "limit",
+        "nodate.txt": "no date",
+    }
+    for name, words in expected.items():
+        parsed = read_articles(tmp_path / name, tmp_path, max_bytes=1000)
+        assert parsed.articles == [], name
+        (problem,) = parsed.problems
+        assert name in problem.path and words in problem.reason, (name, problem.reason)
+
+
+def test_discover_skips_hidden_and_partial_files(tmp_path: Path):
+    for name in ["a.txt", ".hidden.txt", "b.md.part", "~lock.txt", "notes.pdf", "sub/c.json"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = sorted(f.relative_to(tmp_path).as_posix() for f, _ in discover([tmp_path]))
+    assert found == ["a.txt", "sub/c.json"]

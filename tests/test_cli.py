@@ -1,0 +1,89 @@
+"""The real `newsdesk` command in fresh processes: JSON contract, ingest warnings, REPL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retrieval.settings import SEEDS_DIR
+
+from .conftest import run_cli
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict:
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS_DIR, articles)
+    return {"NEWSDESK_DATA_DIR": str(tmp_path / "data"), "NEWSDESK_ARTICLES_DIRS": str(articles)}
+
+
+def check_contract(payload: dict, articles: Path) -> None:
+    assert set(payload) == {"question", "answer", "found", "citations"}
+    assert isinstance(payload["answer"], str) and isinstance(payload["found"], bool)
+    texts = {p.name: p.read_text() for p in articles.iterdir()}
+    for citation in payload["citations"]:
+        assert set(citation) == {
+            "n",
+            "article_id",
+            "title",
+            "published",
+            "source",
+            "url",
+            "paragraph",
+            "quote",
+        }
+        dt.date.fromisoformat(citation["published"])
+        assert isinstance(citation["paragraph"], int) and citation["paragraph"] >= 1
+        assert citation["quote"] in texts[citation["article_id"]]
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", payload["answer"])}
+    assert markers == {c["n"] for c in payload["citations"]}
+
+
+def test_ask_json_on_an_empty_store_indexes_seeds_and_keeps_the_contract(cli_env, tmp_path):
+    result = run_cli("ask", "--json", "What did Asif say about Tora Bora?", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["found"] is True and len(payload["citations"]) >= 2
+    check_contract(payload, tmp_path / "articles")
+
+    result = run_cli("ask", "--json", "What is the capital of France?", env=cli_env)
+    payload = json.loads(result.stdout)
+    assert payload["found"] is False and payload["citations"] == []
+    check_contract(payload, tmp_path / "articles")
+
+
+def test_ingest_warns_about_bad_files_and_exits_zero_if_anything_was_read(cli_env, tmp_path):
+    bad = tmp_path / "articles" / "broken.json"
+    bad.write_text("{ not json")
+    result = run_cli("ingest", str(tmp_path / "articles"), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "broken.json" in result.stderr and "invalid JSON" in result.stderr
+    assert "2 added" in result.stdout and "1 failed" in result.stdout
+
+    result = run_cli("ingest", "--json", str(bad), env=cli_env)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["failed"] == 1
+
+    stats = json.loads(run_cli("stats", "--json", env=cli_env).stdout)
+    assert stats["articles"] == 2 and stats["chunks"] > 0 and stats["last_refresh"]
+
+
+def test_bad_date_option_is_a_clear_usage_error(cli_env):
+    result = run_cli("ask", "--since", "yesterday", "anything", env=cli_env)
+    assert result.returncode == 2
+    assert "--since" in result.stderr and "YYYY-MM-DD" in result.stderr
+
+
+def test_repl_answers_a_follow_up_from_the_previous_turn(cli_env):
+    result = run_cli(
+        "repl", env=cli_env, input="What did Asif say about Tora Bora?\nWhen did he say it?\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "It is definitely a possibility" in result.stdout
+    follow_up = result.stdout.split("read as:")[-1]
+    assert "29 October 2025" in follow_up
