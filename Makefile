@@ -32,8 +32,8 @@ lint: install
 	$(BIN)/ruff format --check .
 
 bench: install
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/query.py
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.query
 
 clean:
 	rm -rf $(VENV) .pytest_cache

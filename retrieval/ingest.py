@@ -11,8 +11,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from retrieval.articles import Article, Problem, discover, read_articles
 from retrieval.chunking import Chunk, Chunker
@@ -23,7 +26,7 @@ from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
 ProgressCallback = Callable[[int, int], None]
 """Called with (articles done, articles to embed) as ingest advances."""
 
-_EMBED_BATCH_CHUNKS = 256
+_EMBED_BATCH_CHUNKS = 512
 
 
 @dataclass
@@ -173,32 +176,45 @@ class Ingestor:
     def _write(
         self, pending: list[_Pending], report: IngestReport, on_progress: ProgressCallback | None
     ) -> None:
+        """Embed batch n+1 while batch n is written: the store never holds up the encoder."""
         done = 0
         if on_progress:
             on_progress(0, len(pending))
-        for batch in self._chunk_batches(pending):
-            texts = [chunk.text for _, chunks in batch for chunk in chunks]
-            vectors = self.embedder.embed(texts)
-            writes, offset = [], 0
-            for item, chunks in batch:
-                writes.append(
-                    ArticleWrite(
-                        item.article,
-                        chunks,
-                        vectors[offset : offset + len(chunks)],
-                        item.mtime_ns,
-                        item.size,
-                        self.signature,
-                    )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer") as writer:
+            in_flight: Future | None = None
+            for batch in self._chunk_batches(pending):
+                texts = [chunk.text for _, chunks in batch for chunk in chunks]
+                writes = self._article_writes(batch, self.embedder.embed(texts))
+                if in_flight:
+                    in_flight.result()  # keep order, surface store errors
+                in_flight = writer.submit(self.store.replace_articles, writes)
+                for item, _ in batch:
+                    (report.added if item.is_new else report.updated).append(item.article.id)
+                report.chunks_embedded += len(texts)
+                done += len(batch)
+                if on_progress:
+                    on_progress(done, len(pending))
+            if in_flight:
+                in_flight.result()
+
+    def _article_writes(
+        self, batch: list[tuple[_Pending, list[Chunk]]], vectors: np.ndarray
+    ) -> list[ArticleWrite]:
+        writes, offset = [], 0
+        for item, chunks in batch:
+            end = offset + len(chunks)
+            writes.append(
+                ArticleWrite(
+                    item.article,
+                    chunks,
+                    vectors[offset:end],
+                    item.mtime_ns,
+                    item.size,
+                    self.signature,
                 )
-                offset += len(chunks)
-            self.store.replace_articles(writes)
-            for item, _ in batch:
-                (report.added if item.is_new else report.updated).append(item.article.id)
-            report.chunks_embedded += len(texts)
-            done += len(batch)
-            if on_progress:
-                on_progress(done, len(pending))
+            )
+            offset = end
+        return writes
 
     def _chunk_batches(
         self, pending: list[_Pending]

@@ -1,0 +1,34 @@
+"""Helpers shared by the benchmark scripts: settings for a scratch store, percentiles, output."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+from retrieval.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def bench_settings(data_dir: Path, articles_dir: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=data_dir, articles_dirs=[articles_dir])
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[int(pct) - 1]
+
+
+def report(name: str, rows: list[tuple[str, str, str]], figures: dict) -> None:
+    """Print a small table (figure, value, target) and write `results/<name>.json`."""
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'figure':<{width}}  {'value':>14}  target")
+    for label, value, target in rows:
+        print(f"{label:<{width}}  {value:>14}  {target}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(figures, indent=2))
+    print(f"\nwrote {path}")
