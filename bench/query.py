@@ -44,9 +44,8 @@ def build(min_chunks: int) -> Newsdesk:
         started = time.perf_counter()
         result = desk.refresh(on_progress=_progress)
         if result.chunks_embedded:
-            print(
-                f"\nindexed {result.chunks_embedded} chunks in {time.perf_counter() - started:.0f} s"
-            )
+            took = time.perf_counter() - started
+            print(f"\nindexed {result.chunks_embedded} chunks in {took:.0f} s")
         if desk.store.count_chunks() >= min_chunks:
             return desk
         count = int(count * min_chunks / desk.store.count_chunks()) + 50

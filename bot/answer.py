@@ -43,6 +43,14 @@ class Citation:
     section: str | None = None
     speaker: str | None = None
 
+    def to_record(self) -> dict:
+        """Everything, for storing an answer and reading it back (Slack threads, feedback)."""
+        return {**self.to_dict(), "section": self.section, "speaker": self.speaker}
+
+    @classmethod
+    def from_record(cls, record: dict) -> Citation:
+        return cls(**{**record, "published": dt.date.fromisoformat(record["published"])})
+
     def to_dict(self) -> dict:
         return {
             "n": self.n,
@@ -65,6 +73,27 @@ class Answer:
     standalone_question: str | None = None
     more: tuple[Citation, ...] = ()  # further relevant passages, not cited in `text`
     note: str | None = None  # e.g. why a language model's answer was replaced
+
+    def to_record(self) -> dict:
+        return {
+            **self.to_dict(),
+            "citations": [c.to_record() for c in self.citations],
+            "standalone_question": self.standalone_question,
+            "more": [c.to_record() for c in self.more],
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict) -> Answer:
+        return cls(
+            question=record["question"],
+            text=record["answer"],
+            found=record["found"],
+            citations=tuple(Citation.from_record(c) for c in record["citations"]),
+            standalone_question=record.get("standalone_question"),
+            more=tuple(Citation.from_record(c) for c in record.get("more", [])),
+            note=record.get("note"),
+        )
 
     def to_dict(self) -> dict:
         """The `ask --json` contract."""

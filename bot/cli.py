@@ -169,6 +169,32 @@ def repl() -> None:
         run_repl(_newsdesk(), console)
 
 
+@app.command()
+def slack() -> None:
+    """Run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP with signatures."""
+    from bot.slack_app import run
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    _quiet_libraries()
+    with _store_errors():
+        run(_newsdesk())
+
+
+@app.command()
+def feedback(as_json: JsonOption = False) -> None:
+    """List the 👍/👎 feedback given to answers in Slack."""
+    from bot.slack_store import SlackStore
+
+    newsdesk = _newsdesk()
+    rows = SlackStore(newsdesk.settings.data_dir / "slack.sqlite3").feedback()
+    if as_json:
+        _emit_json(rows)
+        return
+    console.print(render.feedback_view(rows))
+
+
 def main() -> None:
     app()
 

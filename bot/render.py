@@ -82,3 +82,11 @@ def stats_view(stats: dict) -> Table:
         shown = ", ".join(value) if isinstance(value, list) else str(value)
         table.add_row(Text(key.replace("_", " "), style="bold"), shown)
     return table
+
+
+def feedback_view(rows: list[dict]) -> Table:
+    table = Table("time", "user", "vote", "question", "answer")
+    for row in rows:
+        vote = "👍" if row["vote"] == "up" else "👎"
+        table.add_row(row["time"], row["user"], vote, row["question"], row["answer"][:80])
+    return table

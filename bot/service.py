@@ -70,6 +70,10 @@ class Newsdesk:
             return None
         return self.refresh(on_progress)
 
+    def warm_up(self) -> None:
+        """Load the model and build the lexical index now, not on a user's first question."""
+        self.searcher.search("warm up", k=1)
+
     def ingest(
         self, paths: Iterable[Path], on_progress: ProgressCallback | None = None
     ) -> IngestReport:

@@ -1,0 +1,146 @@
+"""A local stand-in for Slack's Web API that records every call, and signed-request helpers.
+
+Slack cannot be reached from here, so the real Bolt app's `WebClient(base_url=...)` points at
+this server. It answers like the Web API for the methods newsdesk uses and keeps the messages
+it was sent, so `conversations.replies` returns a real thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+BOT_USER = "UNEWSDESK"
+BOT_ID = "BNEWSDESK"
+
+
+@dataclass
+class Call:
+    method: str
+    payload: dict
+    at: float
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    threads: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def add_user_message(self, channel: str, ts: str, text: str, thread_ts: str | None = None):
+        with self.lock:
+            root = thread_ts or ts
+            self.threads.setdefault((channel, root), []).append(
+                {"type": "message", "user": "UASKER", "text": text, "ts": ts, "thread_ts": root}
+            )
+
+    def handle(self, method: str, payload: dict) -> dict:
+        with self.lock:
+            self.calls.append(Call(method, payload, time.monotonic()))
+            return self._answer(method, payload)
+
+    def _answer(self, method: str, payload: dict) -> dict:
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": "T1"}
+        if method == "chat.postMessage":
+            ts = self.next_ts()
+            message = {**payload, "ts": ts, "bot_id": BOT_ID, "user": BOT_USER}
+            root = payload.get("thread_ts") or ts
+            self.threads.setdefault((payload["channel"], root), []).append(message)
+            return {"ok": True, "channel": payload["channel"], "ts": ts, "message": message}
+        if method == "chat.update":
+            for messages in self.threads.values():
+                for message in messages:
+                    if message["ts"] == payload["ts"]:
+                        message.update(payload)
+            return {"ok": True, "channel": payload["channel"], "ts": payload["ts"]}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self.next_ts()}
+        if method == "conversations.replies":
+            messages = self.threads.get((payload["channel"], payload["ts"]), [])
+            return {"ok": True, "messages": [_with_metadata(m) for m in messages]}
+        return {"ok": True}
+
+    def of(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 60) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            calls = self.of(method)
+            if len(calls) >= count:
+                return calls
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} {method} call(s), got {self.of(method)}")
+
+
+def _with_metadata(message: dict) -> dict:
+    message = dict(message)
+    if isinstance(message.get("metadata"), str):
+        message["metadata"] = json.loads(message["metadata"])
+    return message
+
+
+def serve_fake_slack(fake: FakeSlack) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self, payload: dict) -> None:
+            method = self.path.split("?")[0].rsplit("/", 1)[-1]
+            body = json.dumps(fake.handle(method, payload)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+            if "json" in self.headers.get("Content-Type", ""):
+                payload = json.loads(raw or "{}")
+            else:
+                payload = dict(urllib.parse.parse_qsl(raw))
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
+            self._reply({**query, **payload})
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._reply(dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query)))
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def signed_headers(body: str, secret: str, timestamp: int | None = None) -> dict:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    base = f"v0:{timestamp}:{body}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature}
+
+
+def post(url: str, body: str, headers: dict, content_type: str) -> tuple[int, str, float]:
+    """POST to the app; returns (status, body, seconds until the response came back)."""
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={**headers, "Content-Type": content_type}
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode(), time.monotonic() - started
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(), time.monotonic() - started

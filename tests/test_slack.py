@@ -1,0 +1,313 @@
+"""The real Bolt app over real signed HTTP, its Web API calls recorded by a local fake Slack."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import uuid
+
+import pytest
+from slack_sdk import WebClient
+
+from bot import slack_blocks
+from bot.answer import Answer, Citation
+from bot.service import Newsdesk
+from bot.slack_app import SlackSecrets, create_app, http_server
+
+from .conftest import make_settings, run_cli
+from .slack_fake import BOT_USER, FakeSlack, post, serve_fake_slack, signed_headers
+
+SECRET = "test-signing-secret"
+ADMIN = "UADMIN"
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory) -> Newsdesk:
+    import shutil
+
+    from retrieval.settings import SEEDS_DIR
+
+    root = tmp_path_factory.mktemp("slack")
+    shutil.copytree(SEEDS_DIR, root / "articles")
+    desk = Newsdesk(
+        make_settings(
+            root / "data", root / "articles", slack_admins=[ADMIN], slack_rate_limit_per_minute=5
+        )
+    )
+    desk.refresh()
+    desk.warm_up()
+    return desk
+
+
+class SlackRig:
+    """The app served on 127.0.0.1, a fake Slack, and helpers to send signed requests."""
+
+    def __init__(self, desk: Newsdesk) -> None:
+        self.fake = FakeSlack()
+        self.fake_server = serve_fake_slack(self.fake)
+        port = self.fake_server.server_address[1]
+        client = WebClient(token="xoxb-test", base_url=f"http://127.0.0.1:{port}/api/")
+        secrets = SlackSecrets(slack_bot_token="xoxb-test", slack_signing_secret=SECRET)
+        self.app = create_app(desk, secrets, client=client)
+        self.server = http_server(self.app, "127.0.0.1", 0)
+        import threading
+
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slack/events"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.fake_server.shutdown()
+
+    def send_event(self, event: dict, event_id: str | None = None, headers: dict | None = None):
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        return post(
+            self.url, body, {**signed_headers(body, SECRET), **(headers or {})}, "application/json"
+        )
+
+    def send_form(self, fields: dict, secret: str = SECRET, timestamp: int | None = None):
+        body = urllib.parse.urlencode(fields)
+        headers = signed_headers(body, secret, timestamp)
+        return post(self.url, body, headers, "application/x-www-form-urlencoded")
+
+    def command(self, text: str, user: str = "UASKER"):
+        return self.send_form(
+            {
+                "command": "/newsdesk",
+                "text": text,
+                "user_id": user,
+                "channel_id": "C1",
+                "team_id": "T1",
+                "response_url": "http://127.0.0.1:9/unused",
+                "trigger_id": "1.2.3",
+            }
+        )
+
+    def click(self, action_id: str, value: str, user: str = "UASKER"):
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user},
+            "team": {"id": "T1"},
+            "channel": {"id": "C1"},
+            "message": {"ts": "1.000001", "thread_ts": "1.000000"},
+            "actions": [{"action_id": action_id, "value": value, "block_id": "newsdesk_actions"}],
+            "response_url": "http://127.0.0.1:9/unused",
+            "trigger_id": "1.2.3",
+        }
+        return self.send_form({"payload": json.dumps(payload)})
+
+
+@pytest.fixture
+def rig(desk):
+    rig = SlackRig(desk)
+    yield rig
+    rig.close()
+
+
+def mention(text: str, ts: str, channel: str = "C1", **extra) -> dict:
+    return {
+        "type": "app_mention",
+        "user": "UASKER",
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        **extra,
+    }
+
+
+def context_texts(blocks: list[dict]) -> list[str]:
+    return [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+
+
+def test_mention_is_acked_at_once_and_answered_in_its_thread(rig):
+    status, _, took = rig.send_event(
+        mention(f"<@{BOT_USER}> what did Asif say about Tora Bora?", "100.000001")
+    )
+    assert status == 200 and took < 3
+    placeholder = rig.fake.wait_for("chat.postMessage")[0]
+    assert placeholder.payload["thread_ts"] == "100.000001"
+    assert "Searching the archive" in placeholder.payload["text"]
+    update = rig.fake.wait_for("chat.update")[0]
+    assert update.payload["ts"] is not None
+    assert update.at > placeholder.at
+    blocks = update.payload["blocks"]
+    assert "[1]" in blocks[0]["text"]["text"]
+    cited = " ".join(context_texts(blocks))
+    assert "It is definitely a possibility" in cited and "rout at Tora Bora" in cited
+    assert "29 October 2025" in cited
+    actions = next(b for b in blocks if b["type"] == "actions")
+    assert {e["action_id"] for e in actions["elements"]} >= {
+        slack_blocks.VOTE_UP_ACTION,
+        slack_blocks.VOTE_DOWN_ACTION,
+    }
+
+
+def test_bad_or_stale_signatures_are_rejected(rig):
+    fields = {"command": "/newsdesk", "text": "help", "user_id": "U1", "channel_id": "C1"}
+    assert rig.send_form(fields, secret="wrong-secret")[0] == 401
+    assert rig.send_form(fields, timestamp=int(time.time()) - 600)[0] == 401
+    assert rig.fake.of("chat.postMessage") == [] and rig.fake.of("chat.postEphemeral") == []
+
+
+def test_direct_message_is_answered_in_the_dm(rig):
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D1",
+        "user": "UASKER",
+        "text": "What did Mujahid say about the strikes?",
+        "ts": "200.000001",
+    }
+    assert rig.send_event(event)[0] == 200
+    placeholder = rig.fake.wait_for("chat.postMessage")[0]
+    assert placeholder.payload["channel"] == "D1" and "thread_ts" not in placeholder.payload
+    update = rig.fake.wait_for("chat.update")[0]
+    assert "Mujahid" in update.payload["text"]
+
+
+def test_thread_reply_is_a_follow_up_of_the_earlier_answer(rig):
+    rig.fake.add_user_message(
+        "C1", "300.000001", f"<@{BOT_USER}> what did Asif say about Tora Bora?"
+    )
+    rig.send_event(mention(f"<@{BOT_USER}> what did Asif say about Tora Bora?", "300.000001"))
+    rig.fake.wait_for("chat.update")
+    rig.fake.add_user_message("C1", "300.000009", "when did he say it?", thread_ts="300.000001")
+    reply = {
+        "type": "message",
+        "channel_type": "channel",
+        "channel": "C1",
+        "user": "UASKER",
+        "text": "when did he say it?",
+        "ts": "300.000009",
+        "thread_ts": "300.000001",
+    }
+    rig.send_event(reply)
+    second = rig.fake.wait_for("chat.update", 2)[1]
+    assert "29 October 2025" in second.payload["text"]
+    assert rig.fake.of("conversations.replies")
+    assert rig.fake.of("chat.postMessage")[1].payload["thread_ts"] == "300.000001"
+
+
+def test_message_in_a_thread_the_bot_never_answered_is_ignored(rig):
+    reply = {
+        "type": "message",
+        "channel_type": "channel",
+        "channel": "C1",
+        "user": "UASKER",
+        "text": "lunch anyone?",
+        "ts": "400.000002",
+        "thread_ts": "400.000001",
+    }
+    rig.send_event(reply)
+    time.sleep(1)
+    assert rig.fake.of("chat.postMessage") == []
+
+
+def test_retried_event_delivery_is_answered_once(rig):
+    event = mention(f"<@{BOT_USER}> Gul Bahadur", "500.000001")
+    assert rig.send_event(event, event_id="EvRETRY1")[0] == 200
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert rig.send_event(event, event_id="EvRETRY1", headers=retry)[0] == 200
+    rig.fake.wait_for("chat.update")
+    time.sleep(1)
+    assert len(rig.fake.of("chat.postMessage")) == 1 and len(rig.fake.of("chat.update")) == 1
+
+
+def test_slash_command_is_ephemeral_unless_shared(rig):
+    status, body, took = rig.command("What did Tarar say about the talks?")
+    assert status == 200 and took < 3 and "Searching the archive" in body
+    ephemeral = rig.fake.wait_for("chat.postEphemeral")[0]
+    assert ephemeral.payload["user"] == "UASKER" and "Tarar" in ephemeral.payload["text"]
+    assert rig.fake.of("chat.postMessage") == []
+
+    rig.command("What did Tarar say about the talks? --share")
+    rig.fake.wait_for("chat.update")
+    assert rig.fake.of("chat.postMessage")[0].payload["channel"] == "C1"
+
+
+def test_slash_help_answers_in_the_ack(rig):
+    status, body, _ = rig.command("help")
+    assert status == 200 and "/newsdesk" in body
+
+
+def test_feedback_click_is_stored_and_listed(rig, desk):
+    rig.send_event(mention(f"<@{BOT_USER}> what did Asif say about Tora Bora?", "600.000001"))
+    update = rig.fake.wait_for("chat.update")[0]
+    answer_id = update.payload["metadata"]["event_payload"]["answer_id"]
+    status, _, took = rig.click(slack_blocks.VOTE_DOWN_ACTION, answer_id, user="UCRITIC")
+    assert status == 200 and took < 3
+    thanks = rig.fake.wait_for("chat.postEphemeral")[0]
+    assert thanks.payload["user"] == "UCRITIC"
+    result = run_cli("feedback", "--json", env={"NEWSDESK_DATA_DIR": str(desk.settings.data_dir)})
+    rows = [r for r in json.loads(result.stdout) if r["user"] == "UCRITIC"]
+    assert rows and rows[-1]["vote"] == "down"
+    assert rows[-1]["question"] == "what did Asif say about Tora Bora?"
+    assert rows[-1]["citations"] and rows[-1]["citations"][0]["published"] == "2025-10-29"
+
+
+def test_more_sources_button_reveals_further_passages(rig):
+    rig.send_event(mention(f"<@{BOT_USER}> What did Asif say about the Taliban?", "650.000001"))
+    update = rig.fake.wait_for("chat.update")[0]
+    actions = next(b for b in update.payload["blocks"] if b["type"] == "actions")
+    more = next(
+        e for e in actions["elements"] if e["action_id"] == slack_blocks.MORE_SOURCES_ACTION
+    )
+    rig.click(slack_blocks.MORE_SOURCES_ACTION, more["value"])
+    shown = rig.fake.wait_for("chat.postEphemeral")[0]
+    assert len(context_texts(shown.payload["blocks"])) >= 1
+
+
+def test_only_admins_may_refresh(rig):
+    status, body, _ = rig.command("refresh", user="USOMEONE")
+    assert status == 200 and "only newsdesk admins" in body
+    time.sleep(0.5)
+    assert rig.fake.of("chat.postEphemeral") == []
+
+    status, body, _ = rig.command("refresh", user=ADMIN)
+    assert status == 200 and "Refreshing" in body
+    done = rig.fake.wait_for("chat.postEphemeral")[0]
+    assert "Refresh done" in done.payload["text"] and "2 unchanged" in done.payload["text"]
+
+
+def test_rate_limit_and_length_cap(rig, desk):
+    limit = desk.settings.slack_rate_limit_per_minute
+    for i in range(limit + 1):
+        rig.command(f"Gul Bahadur {i}", user="UFAST")
+    status, body, _ = rig.command("Gul Bahadur again", user="UFAST")
+    assert "try again in" in body
+    status, body, _ = rig.command("x" * (desk.settings.max_question_chars + 1), user="ULONG")
+    assert "characters long" in body
+
+
+def test_slack_markup_is_cleaned_and_article_text_escaped():
+    raw = "<@U123> what about <http://x.org/a|Tora Bora> &amp; <#C1|general> <!here>?"
+    assert slack_blocks.clean_question(raw) == "what about Tora Bora & #general @here?"
+    citation = Citation(
+        1,
+        "a",
+        "T",
+        __import__("datetime").date(2025, 1, 1),
+        None,
+        None,
+        1,
+        "Ping <!channel> and <@U999> & <http://evil|click>",
+    )
+    answer = Answer("q", "Ping <!channel> [1]", True, (citation,))
+    _, blocks = slack_blocks.answer_blocks(answer, "id1")
+    rendered = json.dumps(blocks)
+    assert (
+        "<!channel>" not in rendered
+        and "<@U999>" not in rendered
+        and "<http://evil" not in rendered
+    )
+    assert "&lt;!channel&gt;" in rendered
