@@ -106,7 +106,7 @@ def serve_fake_slack(fake: FakeSlack) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
             if "json" in self.headers.get("Content-Type", ""):
                 payload = json.loads(raw or "{}")
@@ -115,7 +115,7 @@ def serve_fake_slack(fake: FakeSlack) -> ThreadingHTTPServer:
             query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
             self._reply({**query, **payload})
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._reply(dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query)))
 
         def log_message(self, *args) -> None:
