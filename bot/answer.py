@@ -19,13 +19,16 @@ from functools import cache
 from langchain_core.prompts import PromptTemplate
 
 from bot.attribution import AttributedSentence, attribute
-from bot.question import Question, analyse, is_follow_up, stem, substitute_person
+from bot.question import STOPWORDS, Question, analyse, is_follow_up, stem, substitute_person
 from retrieval.articles import heading_above
+from retrieval.chunking import Chunk
 from retrieval.search import Hit, Searcher, SearchFilters, tokenize
+from retrieval.sentences import sentence_spans
 from retrieval.settings import PROMPTS_DIR, Settings
 from retrieval.store import ChunkStore, StoredArticle
 
 _MORE_SOURCES = 5
+_STOP_TERMS = {stem(word) for word in STOPWORDS}
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,7 @@ class ExtractiveAnswerer:
             return []
         articles = self.store.get_articles(h.chunk.article_id for h in hits)
         attributed = {aid: attribute(article) for aid, article in articles.items()}
+        spans = {aid: [(s.start, s.end) for s in sents] for aid, sents in attributed.items()}
         top_score = hits[0].score
         seen: set[tuple[str, int]] = set()
         candidates: list[_Candidate] = []
@@ -254,7 +258,7 @@ class ExtractiveAnswerer:
                 if not inside or (article.id, sentence.start) in seen:
                     continue
                 seen.add((article.id, sentence.start))
-                start, end = _quote_span(article.text, sentences, index)
+                start, end = _quote_span(article.text, spans[article.id], index)
                 candidates.append(
                     _Candidate(
                         article,
@@ -275,20 +279,38 @@ def _person_of(earlier: Question, answer: Answer) -> str | None:
     return next((c.speaker for c in answer.citations if c.speaker), None)
 
 
-def _quote_span(text: str, sentences: list[AttributedSentence], index: int) -> tuple[int, int]:
-    """Widen a sentence to the whole quotation it is part of (at most two more sentences)."""
-    start, end = sentences[index].start, sentences[index].end
+def _quote_span(text: str, spans: list[tuple[int, int]], index: int) -> tuple[int, int]:
+    """Widen sentence `index` to the whole quotation it is part of (at most two more each way)."""
+    start, end = spans[index]
     for back in range(index - 1, max(-1, index - 3), -1):
         piece = text[start:end]
-        if piece.count("“") >= piece.count("”") or "\n" in text[sentences[back].end : start]:
+        if piece.count("“") >= piece.count("”") or "\n" in text[spans[back][1] : start]:
             break
-        start = sentences[back].start
-    for ahead in range(index + 1, min(len(sentences), index + 3)):
+        start = spans[back][0]
+    for ahead in range(index + 1, min(len(spans), index + 3)):
         piece = text[start:end]
-        if piece.count("“") <= piece.count("”") or "\n" in text[end : sentences[ahead].start]:
+        if piece.count("“") <= piece.count("”") or "\n" in text[end : spans[ahead][0]]:
             break
-        end = sentences[ahead].end
+        end = spans[ahead][1]
     return start, end
+
+
+def best_quote(article: StoredArticle, chunk: Chunk, claim: str) -> tuple[int, int]:
+    """The span of `chunk` that best supports `claim`: its most overlapping sentence, widened."""
+    spans = [
+        span
+        for paragraph in article.paragraphs
+        if not paragraph.heading
+        and paragraph.start < chunk.char_end
+        and paragraph.end > chunk.char_start
+        for span in sentence_spans(article.text, paragraph.start, paragraph.end)
+        if chunk.char_start <= span[0] < chunk.char_end
+    ]
+    if not spans:
+        return chunk.char_start, chunk.char_end
+    wanted = _terms(claim) - _STOP_TERMS
+    overlaps = [len(wanted & _terms(article.text[s:e])) for s, e in spans]
+    return _quote_span(article.text, spans, overlaps.index(max(overlaps)))
 
 
 def _rank(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.attribution import SPEECH_VERBS, speaker_key
 from retrieval.search import tokenize
 
-_STOPWORDS = {
+STOPWORDS = {
     "a", "about", "according", "after", "all", "also", "an", "and", "any", "are", "as", "at",
     "be", "been", "before", "but", "by", "can", "could", "did", "do", "does", "for", "from",
     "had", "has", "have", "he", "her", "him", "his", "how", "if", "in", "into", "is", "it",
@@ -56,7 +56,7 @@ def analyse(text: str) -> Question:
     names = _asked_people(text)
     people = tuple(speaker_key(n) for n in names)
     terms = tuple(
-        dict.fromkeys(stem(t) for t in tokenize(text) if t not in _STOPWORDS and t not in people)
+        dict.fromkeys(stem(t) for t in tokenize(text) if t not in STOPWORDS and t not in people)
     )
     return Question(
         text=text,

@@ -40,10 +40,30 @@ def run_repl(newsdesk: Newsdesk, console: Console) -> None:
         elif question == "/stats":
             console.print(render.stats_view(newsdesk.stats()))
         else:
-            answer = newsdesk.ask(question, conversation)
+            streamed = _TokenEcho(console)
+            answer = newsdesk.ask(question, conversation, on_token=streamed)
+            streamed.finish()
             if answer.standalone_question and answer.standalone_question != question:
                 console.print(f"[dim]↳ read as: {answer.standalone_question}[/]")
             console.print(render.answer_view(answer))
+
+
+class _TokenEcho:
+    """Prints a language model's tokens as they arrive (the checked answer follows)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started = False
+
+    def __call__(self, token: str) -> None:
+        if not self.started:
+            self.console.print("[dim]draft:[/] ", end="")
+            self.started = True
+        self.console.print(token, end="", style="dim", markup=False, highlight=False)
+
+    def finish(self) -> None:
+        if self.started:
+            self.console.print()
 
 
 def _lines(newsdesk: Newsdesk) -> Iterator[str]:

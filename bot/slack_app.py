@@ -62,6 +62,26 @@ class RateLimiter:
             return 0.0
 
 
+class DraftUpdater:
+    """Shows a streaming answer in the placeholder, at most one `chat.update` a second.
+
+    The draft is the model's raw text; the checked answer replaces it when generation ends.
+    """
+
+    def __init__(self, client: WebClient, channel: str, ts: str, interval: float = 1.0) -> None:
+        self.client, self.channel, self.ts, self.interval = client, channel, ts, interval
+        self.text = ""
+        self._last = time.monotonic()
+
+    def __call__(self, token: str) -> None:
+        self.text += token
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            draft, payload = blocks.draft_blocks(self.text)
+            self.client.chat_update(channel=self.channel, ts=self.ts, text=draft, blocks=payload)
+
+
 class SlackBot:
     """Turns Slack requests into `Newsdesk` calls and answers into Slack messages."""
 
@@ -92,7 +112,8 @@ class SlackBot:
             if in_thread
             else Conversation()
         )
-        answer = self.ask(question, conversation)
+        draft = DraftUpdater(client, channel, posted["ts"])
+        answer = self.ask(question, conversation, on_token=draft)
         self.publish(client, channel, posted["ts"], thread_ts, user, answer)
 
     def refusal(self, question: str, user: str) -> str | None:
@@ -109,9 +130,9 @@ class SlackBot:
             return f"You're asking quickly — please try again in {wait:.0f} s."
         return None
 
-    def ask(self, question: str, conversation: Conversation) -> Answer:
+    def ask(self, question: str, conversation: Conversation, on_token=None) -> Answer:
         try:
-            return self.newsdesk.ask(question, conversation)
+            return self.newsdesk.ask(question, conversation, on_token=on_token)
         except Exception:
             log.exception("answering failed")
             return Answer(

@@ -59,6 +59,15 @@ def placeholder_blocks() -> tuple[str, list[dict]]:
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
+def draft_blocks(text: str) -> tuple[str, list[dict]]:
+    body = escape(_shorten(text, _SECTION_LIMIT)) + " …"
+    note = {"type": "mrkdwn", "text": "_drafting — citations are checked when the answer is done_"}
+    return text, [
+        {"type": "section", "text": {"type": "mrkdwn", "text": body}},
+        {"type": "context", "elements": [note]},
+    ]
+
+
 def citation_block(citation: Citation) -> dict:
     title = escape(citation.title)
     if citation.url:
