@@ -109,7 +109,8 @@ def main() -> None:
         time.sleep(0.05)
     time.sleep(1.0)  # let any duplicate show up
 
-    thread_of = {c.payload["ts"]: c.payload.get("thread_ts") for c in fake.of("chat.postMessage")}
+    posted = fake.of("chat.postMessage")
+    thread_of = {c.response["ts"]: c.payload.get("thread_ts") for c in posted}
     answered = collections.Counter(thread_of[c.payload["ts"]] for c in fake.of("chat.update"))
     update_at = {thread_of[c.payload["ts"]]: c.at for c in fake.of("chat.update")}
     latencies = [(update_at[ts] - sent_at[ts]) * 1000 for ts in sent_at if ts in update_at]

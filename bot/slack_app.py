@@ -265,13 +265,12 @@ def create_app(newsdesk: Newsdesk, secrets: SlackSecrets, client: WebClient | No
             "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN "
             "(Socket Mode) in the environment; see the README, 'Run it in your Slack workspace'."
         )
-    app = App(
-        token=secrets.slack_bot_token.get_secret_value(),
-        signing_secret=(
-            secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else ""
-        ),
-        client=client,
+    signing_secret = (
+        secrets.slack_signing_secret.get_secret_value() if secrets.slack_signing_secret else ""
     )
+    if client is None:
+        client = WebClient(token=secrets.slack_bot_token.get_secret_value())
+    app = App(signing_secret=signing_secret, client=client)
     store = SlackStore(newsdesk.settings.data_dir / "slack.sqlite3")
     bot = SlackBot(newsdesk, store)
     app._newsdesk_bot = bot  # for tests and the CLI's status line

@@ -51,6 +51,7 @@ def serve_fake_model(model: FakeModel) -> tuple[ThreadingHTTPServer, str]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # answer in one go, as a real server would
 
         def do_POST(self) -> None:
             started = time.perf_counter()

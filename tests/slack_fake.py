@@ -28,6 +28,7 @@ class Call:
     method: str
     payload: dict
     at: float
+    response: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -49,8 +50,9 @@ class FakeSlack:
 
     def handle(self, method: str, payload: dict) -> dict:
         with self.lock:
-            self.calls.append(Call(method, payload, time.monotonic()))
-            return self._answer(method, payload)
+            response = self._answer(method, payload)
+            self.calls.append(Call(method, payload, time.monotonic(), response))
+            return response
 
     def _answer(self, method: str, payload: dict) -> dict:
         if method == "auth.test":
@@ -97,6 +99,8 @@ def _with_metadata(message: dict) -> dict:
 
 def serve_fake_slack(fake: FakeSlack) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # answer in one go, as Slack's servers would
+
         def _reply(self, payload: dict) -> None:
             method = self.path.split("?")[0].rsplit("/", 1)[-1]
             body = json.dumps(fake.handle(method, payload)).encode()
