@@ -149,6 +149,41 @@ def _finish(report: IngestReport, as_json: bool) -> None:
 
 
 @app.command()
+def watch(
+    folders: Annotated[
+        list[Path] | None, typer.Argument(help="Folders to watch (default: the article folders).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Index new, changed and deleted articles as they arrive (Ctrl-C to stop)."""
+    import time
+
+    newsdesk = _newsdesk()
+    folders = folders or newsdesk.settings.articles_dirs
+
+    def show(report: IngestReport) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            errors.print(render.problems_view(report), end="")
+            console.print(render.report_view(report))
+
+    with _store_errors():
+        show(newsdesk.refresh(folders=folders))
+        watcher = newsdesk.watch(folders, on_report=show)
+    if not as_json:
+        errors.print(f"[dim]Watching {', '.join(map(str, folders))} — Ctrl-C to stop.[/]")
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+
+
+@app.command()
 def stats(as_json: JsonOption = False) -> None:
     """Show what is indexed: articles, chunks, last refresh, model, store location."""
     newsdesk = _newsdesk()

@@ -8,7 +8,7 @@ embedding model, the store) are opened on first use so that `--help` stays insta
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from retrieval.ingest import Ingestor, IngestReport, ProgressCallback
 from retrieval.search import Searcher, SearchFilters
 from retrieval.settings import Settings
 from retrieval.store import ChunkStore
+from retrieval.watch import ArticleWatcher
 
 
 class Newsdesk:
@@ -75,14 +76,38 @@ class Newsdesk:
         self.searcher.search("warm up", k=1)
 
     def ingest(
-        self, paths: Iterable[Path], on_progress: ProgressCallback | None = None
+        self,
+        paths: Iterable[Path],
+        on_progress: ProgressCallback | None = None,
+        roots: Iterable[Path] | None = None,
     ) -> IngestReport:
         with self._write_lock:
-            return self.ingestor.ingest(paths, on_progress=on_progress)
+            return self.ingestor.ingest(paths, on_progress=on_progress, roots=roots)
 
-    def refresh(self, on_progress: ProgressCallback | None = None) -> IngestReport:
+    def forget(self, paths: Iterable[Path]) -> IngestReport:
+        """Drop the articles of deleted files (or of files under deleted folders)."""
         with self._write_lock:
-            return self.ingestor.refresh(on_progress=on_progress)
+            return self.ingestor.forget(paths)
+
+    def watch(
+        self,
+        folders: Iterable[Path] | None = None,
+        on_report: Callable[[IngestReport], None] | None = None,
+    ) -> ArticleWatcher:
+        """Start indexing articles as they arrive in `folders` (default: the article folders)."""
+        folders = [Path(f) for f in (folders or self.settings.articles_dirs)]
+        return ArticleWatcher(
+            folders,
+            ingest=lambda paths: self.ingest(paths, roots=folders),
+            forget=self.forget,
+            on_report=on_report,
+        ).start()
+
+    def refresh(
+        self, on_progress: ProgressCallback | None = None, folders: list[Path] | None = None
+    ) -> IngestReport:
+        with self._write_lock:
+            return self.ingestor.refresh(on_progress=on_progress, folders=folders)
 
     def stats(self) -> dict:
         return {

@@ -348,6 +348,9 @@ def run(newsdesk: Newsdesk, host: str = "0.0.0.0") -> None:
     app = create_app(newsdesk, secrets)
     newsdesk.ensure_indexed()
     newsdesk.warm_up()
+    if newsdesk.settings.watch:
+        newsdesk.refresh()
+        newsdesk.watch()  # indexes arriving articles beside the bot, in this process
     if secrets.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -95,20 +95,25 @@ class ParsedFile:
     problems: list[Problem] = field(default_factory=list)
 
 
-def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+def discover(paths: Iterable[Path], roots: Iterable[Path] = ()) -> Iterator[tuple[Path, Path]]:
     """Yield `(file, root)` for every article file under `paths`.
 
-    `root` is the folder ids are made relative to. Hidden, editor-temp and partial-download
-    files are skipped so a file still being written is not indexed half-done.
+    `root` is the folder ids are made relative to: the first of `roots` (the article folders)
+    that holds the path, else the given folder (or a single file's own folder) — so a file
+    ingested on its own gets the same id as when its article folder is refreshed. Hidden,
+    editor-temp and partial-download files are skipped.
     """
+    roots = [Path(r).expanduser().resolve() for r in roots]
     for path in paths:
         path = Path(path).expanduser()
+        folder = path if path.is_dir() else path.parent
+        root = next((r for r in roots if folder.resolve().is_relative_to(r)), folder)
         if path.is_dir():
             for file in sorted(path.rglob("*")):
                 if file.is_file() and is_article_file(file.relative_to(path)):
-                    yield file, path
+                    yield file, root
         else:
-            yield path, path.parent
+            yield path, root
 
 
 def is_article_file(relative: Path) -> bool:

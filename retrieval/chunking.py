@@ -35,6 +35,7 @@ class Chunk:
     source: str | None
     url: str | None
     section: str | None
+    content_hash: str = ""  # the article version this chunk belongs to
 
 
 class Chunker:
@@ -69,7 +70,7 @@ class Chunker:
     def _chunk(self, article: Article, index: int, start: int, end: int) -> Chunk:
         first, last = _paragraph_numbers(article, start, end)
         return Chunk(
-            id=f"{article.id}::c{index}",
+            id=f"{article.id}::{article.content_hash[:12]}::c{index}",
             article_id=article.id,
             index=index,
             text=article.text[start:end],
@@ -82,6 +83,7 @@ class Chunker:
             source=article.source,
             url=article.url,
             section=article.section_at(start),
+            content_hash=article.content_hash,
         )
 
 

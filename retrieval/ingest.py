@@ -88,10 +88,14 @@ class Ingestor:
     def signature(self) -> str:
         return f"{self.chunker.signature}|{self.embedder.name}"
 
-    def refresh(self, on_progress: ProgressCallback | None = None) -> IngestReport:
-        """Sync the configured article folders, removing articles whose files are gone."""
-        folders = self.settings.articles_dirs
-        return self.ingest(folders, remove_missing=True, on_progress=on_progress)
+    def refresh(
+        self,
+        on_progress: ProgressCallback | None = None,
+        folders: Sequence[Path] | None = None,
+    ) -> IngestReport:
+        """Sync article folders (default: the configured ones), removing vanished articles."""
+        folders = folders or self.settings.articles_dirs
+        return self.ingest(folders, remove_missing=True, on_progress=on_progress, roots=folders)
 
     def ingest(
         self,
@@ -99,8 +103,13 @@ class Ingestor:
         *,
         remove_missing: bool = False,
         on_progress: ProgressCallback | None = None,
+        roots: Iterable[Path] | None = None,
     ) -> IngestReport:
-        """Add or update the articles under `paths`; with `remove_missing`, drop vanished ones."""
+        """Add or update the articles under `paths`; with `remove_missing`, drop vanished ones.
+
+        `roots` (default: the configured article folders) name the folders single files' ids
+        are relative to.
+        """
         started = time.perf_counter()
         paths = [Path(p).expanduser().resolve() for p in paths]
         report = IngestReport()
@@ -109,20 +118,54 @@ class Ingestor:
         for entry in manifest.values():
             by_path[entry.path].append(entry)
 
-        pending, seen_ids, readable_paths = self._scan(paths, manifest, by_path, report)
-        self._write(pending, report, on_progress)
+        roots = self.settings.articles_dirs if roots is None else roots
+        pending, seen_ids, readable_paths = self._scan(paths, roots, manifest, by_path, report)
+        gone: list[str] = []
         if remove_missing:
             roots = [p for p in paths if p.is_dir() or not p.exists()]
             gone = _vanished(manifest, roots, seen_ids, readable_paths)
-            self.store.remove_articles(gone)
-            report.removed = gone
+        if pending or gone:
+            self._publish(pending, gone, report, on_progress)
         self.store.mark_refreshed(new_generation=report.changed)
         report.seconds = time.perf_counter() - started
         return report
 
+    def forget(self, paths: Iterable[Path]) -> IngestReport:
+        """Remove the articles read from these files (or from files under these folders)."""
+        started = time.perf_counter()
+        report = IngestReport()
+        prefixes = [str(Path(p).expanduser().resolve()) for p in paths]
+        gone = [
+            entry.id
+            for entry in self.store.manifest().values()
+            if any(entry.path == p or entry.path.startswith(p.rstrip("/") + "/") for p in prefixes)
+            and not Path(entry.path).exists()
+        ]
+        if gone:
+            self._publish([], gone, report, None)
+        self.store.mark_refreshed(new_generation=report.changed)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _publish(
+        self,
+        pending: list[_Pending],
+        gone: list[str],
+        report: IngestReport,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        """Write under the store's "writing" marker; sweep what an interrupted write left."""
+        if self.store.begin_writing():
+            self.store.vacuum()
+        self._write(pending, report, on_progress)
+        self.store.remove_articles(gone)
+        report.removed = gone
+        self.store.end_writing()
+
     def _scan(
         self,
         paths: Sequence[Path],
+        roots: Iterable[Path],
         manifest: dict[str, IndexedArticle],
         by_path: dict[str, list[IndexedArticle]],
         report: IngestReport,
@@ -131,7 +174,7 @@ class Ingestor:
         seen_ids: set[str] = set()
         readable_paths: set[str] = set()
         max_bytes = int(self.settings.max_file_mb * 1_000_000)
-        for file, root in discover(paths):
+        for file, root in discover(paths, roots):
             if not file.exists():
                 report.failed.append(Problem(str(file), "no such file or folder"))
                 continue
@@ -187,7 +230,7 @@ class Ingestor:
                 writes = self._article_writes(batch, self.embedder.embed(texts))
                 if in_flight:
                     in_flight.result()  # keep order, surface store errors
-                in_flight = writer.submit(self.store.replace_articles, writes)
+                in_flight = writer.submit(self._replace, writes)
                 for item, _ in batch:
                     (report.added if item.is_new else report.updated).append(item.article.id)
                 report.chunks_embedded += len(texts)
@@ -196,6 +239,10 @@ class Ingestor:
                     on_progress(done, len(pending))
             if in_flight:
                 in_flight.result()
+
+    def _replace(self, writes: list[ArticleWrite]) -> None:
+        self.store.replace_articles(writes)
+        self.store.mark_refreshed()  # other processes' caches pick up each batch
 
     def _article_writes(
         self, batch: list[tuple[_Pending, list[Chunk]]], vectors: np.ndarray

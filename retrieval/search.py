@@ -92,7 +92,12 @@ class Searcher:
         depth = max(k * 3, 20)
         dense = self._dense(query, depth, filters)
         lexical = self._lexical_ranking(query, depth, filters)
-        return _fuse(dense, lexical, k)
+        return self._published(_fuse(dense, lexical, depth), k)
+
+    def _published(self, hits: list[Hit], k: int) -> list[Hit]:
+        """Only chunks of the article versions the manifest has published (see store.py)."""
+        live = self.store.live_versions(h.chunk.article_id for h in hits)
+        return [h for h in hits if live.get(h.chunk.article_id) == h.chunk.content_hash][:k]
 
     def _dense(self, query: str, depth: int, filters: SearchFilters) -> list[tuple[Chunk, float]]:
         vector = self.embedder.embed_query(query)

@@ -5,15 +5,19 @@ Two collections: `<name>_chunks` (one record per chunk: vector, text, citation m
 `generation` record that changes on every write). Keeping the manifest in Chroma rather than
 in a side file means several processes — or machines, in server mode — share one truth.
 
-Crash safety comes from the write order in `replace_articles`: an article's manifest record is
-written only after its chunks are, so an interrupted ingest leaves articles whose manifest is
-missing or stale, and the next refresh simply redoes them (chunk ids are deterministic, so
-redoing never duplicates).
+Chunk ids carry the article's content hash, and a chunk is *live* only while the manifest
+holds that same hash for its article. `replace_articles` writes the new version's chunks,
+then the manifest (the switch), then deletes the old version's chunks; so a reader — in this
+process or another — sees each article whole, old or new, never half-written or twice.
+Crash safety follows from the same order: an interrupted ingest leaves at most invisible
+chunks, the manifest still says what is really indexed, and the next ingest sees the
+"writing" marker, sweeps stray chunks (`vacuum`) and redoes what is missing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -27,6 +31,7 @@ from retrieval.chunking import Chunk
 from retrieval.settings import Settings
 
 _GENERATION_ID = "__generation__"
+_WRITING_ID = "__writing__"
 _DUMMY_VECTOR = [1.0]  # manifest records are looked up by id, never by similarity
 
 
@@ -113,6 +118,30 @@ def open_client(settings: Settings):
         ) from err
 
 
+def _store_errors_explained(cls: type) -> type:
+    """Every public method turns a lost connection into a StoreError that says what to do."""
+    import httpx
+
+    def wrap(method):
+        @functools.wraps(method)
+        def guarded(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except (httpx.TransportError, ConnectionError) as err:
+                raise StoreError(
+                    f"lost the Chroma store at {self.location} ({err}). Nothing already "
+                    "indexed is lost: run `newsdesk refresh` again once it is reachable."
+                ) from err
+
+        return guarded
+
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, wrap(member))
+    return cls
+
+
+@_store_errors_explained
 class ChunkStore:
     """The whole store API: replace/remove articles, query chunks, read the manifest."""
 
@@ -153,22 +182,20 @@ class ChunkStore:
         return self.chunks.count()
 
     def count_articles(self) -> int:
-        return max(0, self.articles.count() - (1 if self.last_refresh() else 0))
+        return len(self.articles.get(where={"kind": "article"}, include=[])["ids"])
 
     # -- writes -------------------------------------------------------------------------
     def replace_articles(self, writes: Sequence[ArticleWrite]) -> None:
-        """Make the store hold exactly these articles' new chunks; manifest written last."""
+        """Publish these articles' new versions: chunks first, manifest (the switch), cleanup."""
         if not writes:
             return
-        ids = [w.article.id for w in writes]
-        self._delete_chunks(ids)
         chunk_ids, vectors, documents, metadatas = [], [], [], []
         for write in writes:
             for chunk, vector in zip(write.chunks, write.vectors, strict=True):
                 chunk_ids.append(chunk.id)
                 vectors.append(vector)
                 documents.append(chunk.text)
-                metadatas.append(_chunk_meta(chunk, write.article.content_hash))
+                metadatas.append(_chunk_meta(chunk))
         for batch in _batches(range(len(chunk_ids)), self.client.get_max_batch_size()):
             self.chunks.upsert(
                 ids=[chunk_ids[i] for i in batch],
@@ -177,18 +204,66 @@ class ChunkStore:
                 metadatas=[metadatas[i] for i in batch],
             )
         self.articles.upsert(
-            ids=ids,
+            ids=[w.article.id for w in writes],
             embeddings=[_DUMMY_VECTOR] * len(writes),
             documents=[w.article.text for w in writes],
             metadatas=[_article_meta(w) for w in writes],
         )
+        for write in writes:
+            self.chunks.delete(
+                where={
+                    "$and": [
+                        {"article_id": write.article.id},
+                        {"content_hash": {"$ne": write.article.content_hash}},
+                    ]
+                }
+            )
 
     def remove_articles(self, article_ids: Sequence[str]) -> None:
+        """Unpublish (manifest first, so readers stop seeing them), then delete the chunks."""
         if not article_ids:
             return
-        self._delete_chunks(article_ids)
         for batch in _batches(list(article_ids), 500):
             self.articles.delete(ids=batch)
+            self.chunks.delete(where={"article_id": {"$in": list(batch)}})
+
+    def live_versions(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """Content hash of the published version of each article (absent: not published)."""
+        wanted = list(dict.fromkeys(article_ids))
+        if not wanted:
+            return {}
+        records = self.articles.get(ids=wanted, include=["metadatas"])
+        return {
+            record_id: meta["content_hash"]
+            for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
+        }
+
+    def begin_writing(self) -> bool:
+        """Mark a write in progress; True if an earlier one never finished (vacuum then)."""
+        unfinished = bool(self.articles.get(ids=[_WRITING_ID])["ids"])
+        self.articles.upsert(
+            ids=[_WRITING_ID], embeddings=[_DUMMY_VECTOR], metadatas=[{"kind": "meta"}]
+        )
+        return unfinished
+
+    def end_writing(self) -> None:
+        self.articles.delete(ids=[_WRITING_ID])
+
+    def vacuum(self) -> int:
+        """Delete chunks no published article version owns (left by an interrupted write)."""
+        live = {entry.id: entry.content_hash for entry in self.manifest().values()}
+        stray = []
+        page = 5000
+        for offset in range(0, self.count_chunks(), page):
+            part = self.chunks.get(include=["metadatas"], limit=page, offset=offset)
+            stray += [
+                chunk_id
+                for chunk_id, meta in zip(part["ids"], part["metadatas"], strict=True)
+                if live.get(meta["article_id"]) != meta["content_hash"]
+            ]
+        for batch in _batches(stray, 500):
+            self.chunks.delete(ids=list(batch))
+        return len(stray)
 
     def touch_article(self, article_id: str, path: str, mtime_ns: int, size: int) -> None:
         """Remember a new file stamp for unchanged content, so the next refresh skips the file."""
@@ -207,10 +282,6 @@ class ChunkStore:
             embeddings=[_DUMMY_VECTOR],
             metadatas=[{"kind": "meta", "generation": generation, "refreshed_at": now}],
         )
-
-    def _delete_chunks(self, article_ids: Sequence[str]) -> None:
-        for batch in _batches(list(article_ids), 500):
-            self.chunks.delete(where={"article_id": {"$in": batch}})
 
     # -- reads --------------------------------------------------------------------------
     def query(
@@ -273,10 +344,11 @@ def chunk_from_meta(chunk_id: str, text: str, meta: dict) -> Chunk:
         source=meta.get("source"),
         url=meta.get("url"),
         section=meta.get("section"),
+        content_hash=meta["content_hash"],
     )
 
 
-def _chunk_meta(chunk: Chunk, content_hash: str) -> dict:
+def _chunk_meta(chunk: Chunk) -> dict:
     meta = {
         "article_id": chunk.article_id,
         "index": chunk.index,
@@ -287,7 +359,7 @@ def _chunk_meta(chunk: Chunk, content_hash: str) -> dict:
         "title": chunk.title,
         "published": chunk.published.isoformat(),
         "published_ord": date_ordinal(chunk.published),
-        "content_hash": content_hash,
+        "content_hash": chunk.content_hash,
     }
     optional = {"source": chunk.source, "url": chunk.url, "section": chunk.section}
     meta.update({key: value for key, value in optional.items() if value is not None})
