@@ -26,7 +26,9 @@ def seed_sentences() -> list[str]:
     return sentences
 
 
-def make_corpus(folder: Path, count: int, paragraphs: int = 6, seed: int = 0) -> list[Path]:
+def make_corpus(
+    folder: Path, count: int, paragraphs: int = 6, seed: int = 0, prefix: str = "synthetic"
+) -> list[Path]:
     """Write `count` seed-format articles (~`paragraphs` × 2-3 sentences each) into `folder`."""
     rng = random.Random(seed)
     pool = seed_sentences()
@@ -36,7 +38,7 @@ def make_corpus(folder: Path, count: int, paragraphs: int = 6, seed: int = 0) ->
     for index in range(count):
         day = start + dt.timedelta(days=rng.randrange(700))
         body = "\n\n".join(" ".join(rng.sample(pool, rng.randint(2, 3))) for _ in range(paragraphs))
-        path = folder / f"synthetic_{index:05d}.txt"
+        path = folder / f"{prefix}_{index:05d}.txt"
         path.write_text(f"date {day.isoformat()} Report {index}: {body}\n", encoding="utf-8")
         paths.append(path)
     return paths

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Protocol
 
 from langchain_core.prompts import PromptTemplate
 
@@ -126,6 +127,20 @@ class Conversation:
 
     def add(self, question: str, answer: Answer) -> None:
         self.turns.append(Turn(question, answer))
+
+
+class Answerer(Protocol):
+    """What the service needs of an answerer (extractive here, generative in bot.llm)."""
+
+    name: str
+
+    def answer(
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        filters: SearchFilters | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer: ...
 
 
 @dataclass(frozen=True)

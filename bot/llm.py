@@ -22,6 +22,7 @@ from langchain_core.prompts import PromptTemplate
 
 from bot.answer import (
     Answer,
+    Answerer,
     Citation,
     Conversation,
     ExtractiveAnswerer,
@@ -51,7 +52,7 @@ def system_prompt() -> str:
     return (PROMPTS_DIR / "system.txt").read_text(encoding="utf-8")
 
 
-def answerer_for(settings: Settings, extractive: ExtractiveAnswerer):
+def answerer_for(settings: Settings, extractive: ExtractiveAnswerer) -> Answerer:
     """The configured answerer: extractive unless NEWSDESK_LLM names a chat model."""
     if not settings.llm:
         return extractive

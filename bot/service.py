@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
-from bot.answer import Answer, Conversation, ExtractiveAnswerer
+from bot.answer import Answer, Answerer, Conversation, ExtractiveAnswerer
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.ingest import Ingestor, IngestReport, ProgressCallback
 from retrieval.search import Searcher, SearchFilters
@@ -45,7 +45,7 @@ class Newsdesk:
         return Ingestor(self.settings, self.store, self.embedder)
 
     @cached_property
-    def answerer(self):
+    def answerer(self) -> Answerer:
         from bot.llm import answerer_for
 
         extractive = ExtractiveAnswerer(self.settings, self.store, self.searcher)

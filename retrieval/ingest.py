@@ -258,6 +258,7 @@ class Ingestor:
                     item.mtime_ns,
                     item.size,
                     self.signature,
+                    replaces_existing=not item.is_new,
                 )
             )
             offset = end

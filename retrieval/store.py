@@ -84,6 +84,7 @@ class ArticleWrite:
     mtime_ns: int
     size: int
     signature: str
+    replaces_existing: bool = True  # False for a new article: no old version to clean up
 
 
 def date_ordinal(day: dt.date) -> int:
@@ -209,7 +210,7 @@ class ChunkStore:
             documents=[w.article.text for w in writes],
             metadatas=[_article_meta(w) for w in writes],
         )
-        for write in writes:
+        for write in (w for w in writes if w.replaces_existing):
             self.chunks.delete(
                 where={
                     "$and": [

@@ -46,6 +46,17 @@ def seeded(tmp_path_factory) -> Newsdesk:
     return desk
 
 
+def assert_grounded(desk: Newsdesk, answer) -> None:
+    """Every [n] has its citation and every quote is an exact substring of its article."""
+    import re
+
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.n for c in answer.citations}
+    for citation in answer.citations:
+        text = desk.store.get_articles([citation.article_id])[citation.article_id].text
+        assert citation.quote in text
+
+
 def run_cli(*args: str, env: dict | None = None, input: str | None = None, timeout: int = 180):
     """Run the real `newsdesk` command in a fresh process."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.answer import Conversation
 
-
-def article_text(desk, article_id: str) -> str:
-    return desk.store.get_articles([article_id])[article_id].text
-
-
-def assert_grounded(desk, answer):
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
-    assert markers == {c.n for c in answer.citations}
-    for citation in answer.citations:
-        assert citation.quote in article_text(desk, citation.article_id)
+from .conftest import assert_grounded
 
 
 def test_tora_bora_answer_quotes_both_passages(seeded):

@@ -13,6 +13,7 @@ import pytest
 from bot.answer import Conversation
 from bot.service import Newsdesk
 
+from .conftest import assert_grounded
 from .openai_fake import FakeModel, Reply, passage_number, serve_fake_model
 
 
@@ -36,17 +37,6 @@ def generative(seeded: Newsdesk, model: FakeModel, **overrides) -> Newsdesk:
         }
     )
     return Newsdesk(settings)
-
-
-def article_text(desk: Newsdesk, article_id: str) -> str:
-    return desk.store.get_articles([article_id])[article_id].text
-
-
-def assert_grounded(desk: Newsdesk, answer) -> None:
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
-    assert markers == {c.n for c in answer.citations}
-    for citation in answer.citations:
-        assert citation.quote in article_text(desk, citation.article_id)
 
 
 def tora_bora_reply(request: dict) -> Reply:
