@@ -43,8 +43,10 @@ def main() -> None:
         words = sum(len(t.split()) for t in texts) / len(texts)
         desk.embedder.embed(texts[:64])  # load and warm the model outside the timings
 
-        started = time.perf_counter()
-        desk.embedder.embed(texts)
+        started = time.perf_counter()  # the bare encoder: one call, no store, no chunking
+        desk.embedder.model.encode(
+            texts, batch_size=desk.settings.embed_batch_size, normalize_embeddings=True
+        )
         raw = len(texts) / (time.perf_counter() - started)
 
         result = desk.refresh()

@@ -53,7 +53,7 @@ def build(min_chunks: int) -> Newsdesk:
 
 def _progress(done: int, total: int) -> None:
     if total:
-        print(f"\rembedding {done}/{total} articles", end="", flush=True)
+        print(f"\rembedding {done}/{total} chunks", end="", flush=True)
 
 
 def main() -> None:

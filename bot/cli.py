@@ -125,7 +125,7 @@ def _with_progress(run, as_json: bool) -> IngestReport:
         TextColumn("embedding"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("articles"),
+        TextColumn("chunks"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=errors, transient=True) as progress:

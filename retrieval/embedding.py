@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -37,20 +37,36 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return self.model.get_sentence_embedding_dimension()
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None)  # sentence-transformers ≥ 6
+        return getter() if getter else model.get_sentence_embedding_dimension()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text (cosine = dot product)."""
+    def embed(
+        self, texts: Sequence[str], on_progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (cosine = dot product).
+
+        Texts are encoded longest first in slices of a few batches, so `on_progress` hears
+        about each slice while padding stays as low as one big call would make it.
+        """
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        slice_size = self.batch_size * 2
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         with self._lock:
-            return self.model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            for start in range(0, len(order), slice_size):
+                rows = order[start : start + slice_size]
+                vectors[rows] = self.model.encode(
+                    [texts[i] for i in rows],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                if on_progress:
+                    on_progress(len(rows))
+        return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

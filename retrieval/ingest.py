@@ -24,7 +24,7 @@ from retrieval.settings import Settings
 from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
 
 ProgressCallback = Callable[[int, int], None]
-"""Called with (articles done, articles to embed) as ingest advances."""
+"""Called with (chunks embedded, chunks to embed) as ingest advances."""
 
 _EMBED_BATCH_CHUNKS = 512
 
@@ -220,23 +220,28 @@ class Ingestor:
         self, pending: list[_Pending], report: IngestReport, on_progress: ProgressCallback | None
     ) -> None:
         """Embed batch n+1 while batch n is written: the store never holds up the encoder."""
+        chunked = [(item, self.chunker.split(item.article)) for item in pending]
+        total = sum(len(chunks) for _, chunks in chunked)
         done = 0
-        if on_progress:
-            on_progress(0, len(pending))
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if on_progress:
+                on_progress(done, total)
+
+        advance(0)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer") as writer:
             in_flight: Future | None = None
-            for batch in self._chunk_batches(pending):
+            for batch in _batches_of_chunks(chunked, _EMBED_BATCH_CHUNKS):
                 texts = [chunk.text for _, chunks in batch for chunk in chunks]
-                writes = self._article_writes(batch, self.embedder.embed(texts))
+                writes = self._article_writes(batch, self.embedder.embed(texts, advance))
                 if in_flight:
                     in_flight.result()  # keep order, surface store errors
                 in_flight = writer.submit(self._replace, writes)
                 for item, _ in batch:
                     (report.added if item.is_new else report.updated).append(item.article.id)
                 report.chunks_embedded += len(texts)
-                done += len(batch)
-                if on_progress:
-                    on_progress(done, len(pending))
             if in_flight:
                 in_flight.result()
 
@@ -264,20 +269,21 @@ class Ingestor:
             offset = end
         return writes
 
-    def _chunk_batches(
-        self, pending: list[_Pending]
-    ) -> Iterable[list[tuple[_Pending, list[Chunk]]]]:
-        batch: list[tuple[_Pending, list[Chunk]]] = []
-        size = 0
-        for item in pending:
-            chunks = self.chunker.split(item.article)
-            batch.append((item, chunks))
-            size += len(chunks)
-            if size >= _EMBED_BATCH_CHUNKS:
-                yield batch
-                batch, size = [], 0
-        if batch:
+
+def _batches_of_chunks(
+    chunked: list[tuple[_Pending, list[Chunk]]], size: int
+) -> Iterable[list[tuple[_Pending, list[Chunk]]]]:
+    """Whole articles, grouped until a group holds at least `size` chunks."""
+    batch: list[tuple[_Pending, list[Chunk]]] = []
+    count = 0
+    for item, chunks in chunked:
+        batch.append((item, chunks))
+        count += len(chunks)
+        if count >= size:
             yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
 
 
 def _vanished(
