@@ -221,3 +221,35 @@ def test_slack_placeholder_is_updated_while_the_answer_streams(seeded, model):
 
 def json_text(blocks) -> str:
     return json.dumps(blocks)
+
+
+def test_cli_and_repl_use_the_model_named_in_the_environment(model, tmp_path):
+    import shutil
+
+    from retrieval.settings import SEEDS_DIR
+
+    from .conftest import run_cli
+
+    shutil.copytree(SEEDS_DIR, tmp_path / "articles")
+    env = {
+        "NEWSDESK_DATA_DIR": str(tmp_path / "data"),
+        "NEWSDESK_ARTICLES_DIRS": str(tmp_path / "articles"),
+        "NEWSDESK_LLM": "openai:test-model",
+        "NEWSDESK_LLM_BASE_URL": model.url,
+    }
+    model.script = tora_bora_reply
+    result = run_cli("ask", "--json", "What did Asif say about Tora Bora?", env=env)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["found"] and len(payload["citations"]) == 2
+    assert payload["answer"].startswith("Asif said a repeat")
+    assert model.requests
+
+    stats = json.loads(run_cli("stats", "--json", env=env).stdout)
+    assert stats["answerer"] == "llm (openai:test-model)"
+
+    repl = run_cli("repl", env=env, input="What did Asif say about Tora Bora?\n")
+    assert repl.returncode == 0, repl.stderr
+    assert "draft:" in repl.stdout and model.requests[-1]["stream"] is True
+    after_draft = repl.stdout.split("draft:", 1)[1]
+    assert "29 October 2025 · ¶" in after_draft  # the checked answer's citations follow
