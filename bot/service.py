@@ -38,7 +38,7 @@ class Newsdesk:
 
     @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.store, self.embedder)
+        return Searcher(self.store, self.embedder, cache_dir=self.settings.data_dir / "cache")
 
     @cached_property
     def ingestor(self) -> Ingestor:

@@ -2,16 +2,20 @@
 
 Embeddings capture meaning but can miss rare names ("Gul Bahadur"); BM25 catches exact terms
 but not paraphrase. Reciprocal-rank fusion needs no score calibration between the two. The
-BM25 index is built in memory from the store's own chunk texts and rebuilt only when the
-store's generation changes, so every process sharing a store sees the same lexical index.
+BM25 index is built from the store's own chunk texts and rebuilt only when the store's
+generation changes, so every process sharing a store sees the same lexical index; a copy is
+kept on disk (keyed by generation) so a fresh process need not rebuild it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -81,9 +85,12 @@ def tokenize(text: str) -> list[str]:
 class Searcher:
     """Ranks chunks for a question; safe to share between threads."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder) -> None:
+    def __init__(
+        self, store: ChunkStore, embedder: Embedder, cache_dir: Path | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
+        self.cache_dir = cache_dir
         self._lexical: _LexicalIndex | None = None
         self._lock = threading.Lock()
 
@@ -129,8 +136,38 @@ class Searcher:
         generation = self.store.generation()
         with self._lock:
             if self._lexical is None or self._lexical.generation != generation:
-                self._lexical = _build_lexical(self.store, generation)
+                self._lexical = self._load_cached(generation) or self._build(generation)
             return self._lexical
+
+    def _cache_file(self, generation: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / f"bm25-{self.store.chunks.name}-{generation}.pickle"
+
+    def _load_cached(self, generation: str) -> _LexicalIndex | None:
+        """A fresh process reuses the index an earlier one built for the same generation."""
+        path = self._cache_file(generation)
+        if path is None or not path.exists():
+            return None
+        try:
+            with path.open("rb") as handle:
+                index = pickle.load(handle)
+        except Exception:  # a stale or partial cache is only a lost shortcut
+            return None
+        return index if getattr(index, "generation", None) == generation else None
+
+    def _build(self, generation: str) -> _LexicalIndex:
+        index = _build_lexical(self.store, generation)
+        path = self._cache_file(generation)
+        if path is not None and index.ids:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob(f"bm25-{self.store.chunks.name}-*.pickle"):
+                old.unlink(missing_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            with partial.open("wb") as handle:
+                pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            partial.replace(path)
+        return index
 
 
 def _build_lexical(store: ChunkStore, generation: str) -> _LexicalIndex:
