@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from retrieval.store import ChunkStore, StoredArticle
 
 _MORE_SOURCES = 5
 _STOP_TERMS = {stem(word) for word in STOPWORDS}
+_LEADING_PRONOUN = re.compile(r"^(?:He|She)\b")
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,7 @@ class ExtractiveAnswerer:
         citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
         more = [_citation(n, c) for n, c in enumerate(extra[:_MORE_SOURCES], start=len(chosen) + 1)]
         lines = [
-            render("answer_line", lead=_lead(c), sentence=c.article.text[c.start : c.end], n=cit.n)
+            render("answer_line", sentence=_shown(c), n=cit.n)
             for c, cit in zip(chosen, citations, strict=True)
         ]
         return Answer(question, "\n".join(lines), True, tuple(citations), standalone, tuple(more))
@@ -401,9 +403,20 @@ def _select(
     return chosen, extra
 
 
-def _lead(candidate: _Candidate) -> str:
+def _shown(candidate: _Candidate) -> str:
+    """The quoted text as the answer shows it, its speaker made explicit when the text isn't.
+
+    `He said …` becomes `He [Khawaja Asif] said …` (the newsroom's bracketed clarification);
+    a continued quote is introduced with `Khawaja Asif: `. The citation keeps the exact words.
+    """
+    text = candidate.article.text[candidate.start : candidate.end]
     sentence = candidate.sentence
-    return f"{sentence.speaker_name}: " if sentence.implicit and sentence.speaker_name else ""
+    if not (sentence.implicit and sentence.speaker_name):
+        return text
+    pronoun = _LEADING_PRONOUN.match(text)
+    if pronoun:
+        return f"{pronoun.group(0)} [{sentence.speaker_name}]{text[pronoun.end() :]}"
+    return f"{sentence.speaker_name}: {text}"
 
 
 def _citation(n: int, candidate: _Candidate) -> Citation:

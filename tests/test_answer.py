@@ -67,3 +67,13 @@ def test_empty_archive_is_indexed_from_the_articles_folder_on_first_ask(newsdesk
     assert newsdesk.store.count_chunks() == 0
     answer = newsdesk.ask("What did Asif say about Tora Bora?")
     assert answer.found and newsdesk.store.count_articles() == 2
+
+
+def test_pronoun_speaker_is_named_in_brackets_while_the_quote_stays_exact(seeded):
+    answer = seeded.ask("What did Asif say about war mongers?")
+    line = next(line for line in answer.text.splitlines() if "war mongers" in line)
+    assert line.startswith("He [")
+    n = int(line.rsplit("[", 1)[1].rstrip("]"))
+    quote = next(c.quote for c in answer.citations if c.n == n)
+    assert quote.startswith("He said the “war mongers")
+    assert_grounded(seeded, answer)
