@@ -311,3 +311,13 @@ def test_slack_markup_is_cleaned_and_article_text_escaped():
         and "<http://evil" not in rendered
     )
     assert "&lt;!channel&gt;" in rendered
+
+
+def test_tokens_and_signing_secret_never_reach_the_logs(rig, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    rig.send_event(mention(f"<@{BOT_USER}> Gul Bahadur", "800.000001"))
+    rig.fake.wait_for("chat.update")
+    assert caplog.records  # the app and the Slack client did log
+    assert "xoxb-test" not in caplog.text and SECRET not in caplog.text
