@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from bot.attribution import SPEECH_VERBS, speaker_key
-from retrieval.search import tokenize
+from retrieval.articles import parse_date
+from retrieval.search import SearchFilters, tokenize
 
 STOPWORDS = {
     "a", "about", "according", "after", "all", "also", "an", "and", "any", "are", "as", "at",
@@ -68,6 +69,24 @@ def analyse(text: str) -> Question:
         has_pronoun=bool(_PRONOUNS.search(text)),
         has_proper_name=bool(re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", text.strip())),
     )
+
+
+_FILTER = re.compile(r'\b(since|until|source):(?:"([^"]+)"|(\S+))', re.I)
+
+
+def extract_filters(text: str) -> tuple[str, SearchFilters]:
+    """`Tora Bora since:2025-10-01 source:"Geo News"` → ("Tora Bora", filters).
+
+    The REPL and Slack have no command-line options, so filters ride in the question.
+    Raises ArticleError (with the fix) for a date that is not YYYY-MM-DD.
+    """
+    found: dict[str, str] = {}
+    for match in _FILTER.finditer(text):
+        found[match.group(1).lower()] = match.group(2) or match.group(3)
+    question = re.sub(r"\s+", " ", _FILTER.sub(" ", text)).strip()
+    since = parse_date(found["since"], "since:") if "since" in found else None
+    until = parse_date(found["until"], "until:") if "until" in found else None
+    return question, SearchFilters(since, until, found.get("source"))
 
 
 def is_follow_up(question: Question) -> bool:

@@ -13,10 +13,13 @@ from rich.console import Console
 
 from bot import render
 from bot.answer import Conversation
+from bot.question import extract_filters
 from bot.service import Newsdesk
+from retrieval.articles import ArticleError
 
 HELP = """Ask a question about the archive, e.g. "What did Asif say about Tora Bora?".
 Follow-ups like "When did he say it?" refer to the previous answer.
+Narrow a question with since:YYYY-MM-DD, until:YYYY-MM-DD or source:NAME (source:"Geo News").
 Commands: /new starts a new conversation · /stats · /help · /quit (or Ctrl-D)"""
 
 
@@ -40,8 +43,13 @@ def run_repl(newsdesk: Newsdesk, console: Console) -> None:
         elif question == "/stats":
             console.print(render.stats_view(newsdesk.stats()))
         else:
+            try:
+                question, filters = extract_filters(question)
+            except ArticleError as err:
+                console.print(f"[yellow]{err}[/]")
+                continue
             streamed = _TokenEcho(console)
-            answer = newsdesk.ask(question, conversation, on_token=streamed)
+            answer = newsdesk.ask(question, conversation, filters, on_token=streamed)
             streamed.finish()
             if answer.standalone_question and answer.standalone_question != question:
                 console.print(f"[dim]↳ read as: {answer.standalone_question}[/]")

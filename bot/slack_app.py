@@ -24,8 +24,11 @@ from slack_sdk import WebClient
 
 from bot import slack_blocks as blocks
 from bot.answer import Answer, Conversation
+from bot.question import extract_filters
 from bot.service import Newsdesk
 from bot.slack_store import SlackStore
+from retrieval.articles import ArticleError
+from retrieval.search import SearchFilters
 
 log = logging.getLogger("newsdesk.slack")
 ANSWER_EVENT_TYPE = "newsdesk_answer"
@@ -98,8 +101,8 @@ class SlackBot:
         in_thread = "thread_ts" in event
         is_dm = event.get("channel_type") == "im"
         thread_ts = event.get("thread_ts") or (None if is_dm else event["ts"])
-        question = blocks.clean_question(event.get("text", ""))
-        refusal = self.refusal(question, user)
+        question, filters, problem = _parse(blocks.clean_question(event.get("text", "")))
+        refusal = problem or self.refusal(question, user)
         if refusal:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=refusal)
             return
@@ -113,7 +116,7 @@ class SlackBot:
             else Conversation()
         )
         draft = DraftUpdater(client, channel, posted["ts"])
-        answer = self.ask(question, conversation, on_token=draft)
+        answer = self.ask(question, conversation, filters, on_token=draft)
         self.publish(client, channel, posted["ts"], thread_ts, user, answer)
 
     def refusal(self, question: str, user: str) -> str | None:
@@ -130,9 +133,15 @@ class SlackBot:
             return f"You're asking quickly — please try again in {wait:.0f} s."
         return None
 
-    def ask(self, question: str, conversation: Conversation, on_token=None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        conversation: Conversation,
+        filters: SearchFilters | None = None,
+        on_token=None,
+    ) -> Answer:
         try:
-            return self.newsdesk.ask(question, conversation, on_token=on_token)
+            return self.newsdesk.ask(question, conversation, filters, on_token=on_token)
         except Exception:
             log.exception("answering failed")
             return Answer(
@@ -199,15 +208,19 @@ class SlackBot:
             self.refresh_command(ack, channel, user, client)
             return
         share = "--share" in text.split()
-        question = blocks.clean_question(" ".join(w for w in text.split() if w != "--share"))
-        refusal = self.refusal(question, user)
+        cleaned = blocks.clean_question(" ".join(w for w in text.split() if w != "--share"))
+        question, filters, problem = _parse(cleaned)
+        refusal = problem or self.refusal(question, user)
         if refusal:
             ack(text=refusal)
             return
         ack(text=blocks.placeholder_blocks()[0])
-        answer = self.ask(question, Conversation())
+        answer = self.ask(question, Conversation(), filters)
         if share:
-            posted = client.chat_postMessage(channel=channel, text="…")
+            placeholder_text, placeholder = blocks.placeholder_blocks()
+            posted = client.chat_postMessage(
+                channel=channel, text=placeholder_text, blocks=placeholder
+            )
             self.publish(client, channel, posted["ts"], None, user, answer)
         else:
             answer_id = self.store.save_answer(answer, channel, None, user)
@@ -251,6 +264,15 @@ class SlackBot:
             text=text,
             blocks=payload,
         )
+
+
+def _parse(text: str) -> tuple[str, SearchFilters | None, str | None]:
+    """(question, filters, problem): `since:`/`until:`/`source:` ride in the question."""
+    try:
+        question, filters = extract_filters(text)
+    except ArticleError as err:
+        return text, None, f"{err} (e.g. since:2025-10-01)"
+    return question, filters, None
 
 
 def _thread_of(body: dict) -> str | None:

@@ -24,6 +24,7 @@ HELP_TEXT = (
     "• a direct message to the app\n"
     "• `/newsdesk <question>` (only you see the answer; add `--share` to post it)\n"
     "• reply in an answered thread to follow up: _when did he say it?_\n"
+    '• narrow it down: `since:2025-10-01`, `until:2025-10-31`, `source:"Geo News"`\n'
     "• `/newsdesk refresh` re-indexes the archive (admins only)"
 )
 

@@ -321,3 +321,14 @@ def test_tokens_and_signing_secret_never_reach_the_logs(rig, caplog):
     rig.fake.wait_for("chat.update")
     assert caplog.records  # the app and the Slack client did log
     assert "xoxb-test" not in caplog.text and SECRET not in caplog.text
+
+
+def test_filters_in_a_slack_question_limit_the_sources(rig):
+    rig.send_event(mention(f"<@{BOT_USER}> what did Asif say? since:2025-11-01", "900.000001"))
+    update = rig.fake.wait_for("chat.update")[0]
+    cited = context_texts(update.payload["blocks"])
+    assert cited and all("26 November 2025" in text for text in cited)
+
+    rig.send_event(mention(f"<@{BOT_USER}> Tora Bora since:yesterday", "900.000009"))
+    notice = rig.fake.wait_for("chat.postMessage", 2)[1]
+    assert "YYYY-MM-DD" in notice.payload["text"]
