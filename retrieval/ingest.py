@@ -122,8 +122,8 @@ class Ingestor:
         pending, seen_ids, readable_paths = self._scan(paths, roots, manifest, by_path, report)
         gone: list[str] = []
         if remove_missing:
-            roots = [p for p in paths if p.is_dir() or not p.exists()]
-            gone = _vanished(manifest, roots, seen_ids, readable_paths)
+            synced = [p for p in paths if p.is_dir() or not p.exists()]
+            gone = _vanished(manifest, synced, seen_ids, readable_paths)
         if pending or gone:
             self._publish(pending, gone, report, on_progress)
         self.store.mark_refreshed(new_generation=report.changed)
@@ -134,11 +134,11 @@ class Ingestor:
         """Remove the articles read from these files (or from files under these folders)."""
         started = time.perf_counter()
         report = IngestReport()
-        prefixes = [str(Path(p).expanduser().resolve()) for p in paths]
+        places = [Path(p).expanduser().resolve() for p in paths]
         gone = [
             entry.id
             for entry in self.store.manifest().values()
-            if any(entry.path == p or entry.path.startswith(p.rstrip("/") + "/") for p in prefixes)
+            if any(Path(entry.path).is_relative_to(place) for place in places)
             and not Path(entry.path).exists()
         ]
         if gone:
@@ -154,9 +154,8 @@ class Ingestor:
         report: IngestReport,
         on_progress: ProgressCallback | None,
     ) -> None:
-        """Write under the store's "writing" marker; sweep what an interrupted write left."""
-        if self.store.begin_writing():
-            self.store.vacuum()
+        """Write under this writer's marker (the store sweeps what dead writers left)."""
+        self.store.begin_writing()
         self._write(pending, report, on_progress)
         self.store.remove_articles(gone)
         report.removed = gone
@@ -297,13 +296,11 @@ def _vanished(
     An article whose file exists but could not be read this time is kept: a bad edit must not
     delete what was already indexed.
     """
-    resolved_roots = [str(root.resolve()) for root in roots]
     gone = []
     for entry in manifest.values():
         if entry.id in seen_ids:
             continue
-        entry_path = str(Path(entry.path).resolve())
-        if not any(entry_path.startswith(root.rstrip("/") + "/") for root in resolved_roots):
+        if not any(Path(entry.path).is_relative_to(root) for root in roots):
             continue
         if not Path(entry.path).exists() or entry.path in readable_paths:
             gone.append(entry.id)

@@ -19,6 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
+import socket
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from retrieval.chunking import Chunk
 from retrieval.settings import Settings
 
 _GENERATION_ID = "__generation__"
-_WRITING_ID = "__writing__"
+_STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
 _DUMMY_VECTOR = [1.0]  # manifest records are looked up by id, never by similarity
 
 
@@ -161,6 +164,7 @@ class ChunkStore:
             )
         except Exception as err:
             raise StoreError(f"cannot open collections in {self.location}: {err}") from err
+        self._writer_id = f"__writer__{uuid.uuid4().hex}"
 
     # -- manifest -----------------------------------------------------------------------
     def manifest(self) -> dict[str, IndexedArticle]:
@@ -239,16 +243,31 @@ class ChunkStore:
             for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
         }
 
-    def begin_writing(self) -> bool:
-        """Mark a write in progress; True if an earlier one never finished (vacuum then)."""
-        unfinished = bool(self.articles.get(ids=[_WRITING_ID])["ids"])
-        self.articles.upsert(
-            ids=[_WRITING_ID], embeddings=[_DUMMY_VECTOR], metadatas=[{"kind": "meta"}]
-        )
-        return unfinished
+    def begin_writing(self) -> None:
+        """Mark this writer at work; sweep what dead writers left, when no other is at work.
+
+        Each writer has its own marker (host, pid, heartbeat). A marker whose process is gone
+        (same host) or whose heartbeat is older than `_STALE_WRITER_S` (another host) belongs
+        to an interrupted write. Its stray chunks are invisible to readers already; `vacuum`
+        deletes them, but only while no live writer is mid-write, since a live writer's new
+        chunks look the same until its manifest switch.
+        """
+        markers = self.articles.get(where={"kind": "writer"}, include=["metadatas"])
+        stale, live = [], []
+        for marker_id, meta in zip(markers["ids"], markers["metadatas"], strict=True):
+            (stale if _writer_is_dead(meta) else live).append(marker_id)
+        self._beat()
+        if stale and not live:
+            self.vacuum()
+            self.articles.delete(ids=stale)
+
+    def _beat(self) -> None:
+        meta = {"kind": "writer", "host": socket.gethostname(), "pid": os.getpid(),
+                "beat": time.time()}  # fmt: skip
+        self.articles.upsert(ids=[self._writer_id], embeddings=[_DUMMY_VECTOR], metadatas=[meta])
 
     def end_writing(self) -> None:
-        self.articles.delete(ids=[_WRITING_ID])
+        self.articles.delete(ids=[self._writer_id])
 
     def vacuum(self) -> int:
         """Delete chunks no published article version owns (left by an interrupted write)."""
@@ -283,6 +302,12 @@ class ChunkStore:
             embeddings=[_DUMMY_VECTOR],
             metadatas=[{"kind": "meta", "generation": generation, "refreshed_at": now}],
         )
+        if new_generation:
+            self._beat_if_writing()
+
+    def _beat_if_writing(self) -> None:
+        if self.articles.get(ids=[self._writer_id], include=[])["ids"]:
+            self._beat()
 
     # -- reads --------------------------------------------------------------------------
     def query(
@@ -414,6 +439,18 @@ def _stored_from_record(record_id: str, text: str, meta: dict) -> StoredArticle:
         text=text,
         paragraphs=paragraphs,
     )
+
+
+def _writer_is_dead(meta: dict) -> bool:
+    if meta.get("host") == socket.gethostname():
+        try:
+            os.kill(int(meta["pid"]), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return time.time() - float(meta.get("beat", 0)) > _STALE_WRITER_S
 
 
 def _batches(items: Sequence, size: int) -> Iterable[Sequence]:

@@ -125,3 +125,44 @@ def test_killed_ingest_is_completed_by_the_next_refresh(tmp_path: Path):
     assert len(ids) == len(set(ids)) == expected
     assert desk.store.count_articles() == 120
     assert desk.refresh().chunks_embedded == 0
+
+
+def _plant_stray_chunk_and_marker(desk: Newsdesk, pid: int) -> None:
+    """What a writer leaves mid-write: a chunk of an unpublished version, and its marker."""
+    import socket
+    import time as clock
+
+    _, _, metas = desk.store.all_chunks()
+    meta = {**metas[0], "content_hash": "unpublished"}
+    desk.store.chunks.upsert(
+        ids=["stray::c0"],
+        embeddings=[desk.embedder.embed_query("half-written")],
+        documents=["half-written"],
+        metadatas=[meta],
+    )
+    desk.store.articles.upsert(
+        ids=["__writer__planted"],
+        embeddings=[[1.0]],
+        metadatas=[{"kind": "writer", "host": socket.gethostname(), "pid": pid,
+                    "beat": clock.time()}],
+    )  # fmt: skip
+
+
+def test_dead_writers_leftovers_are_swept_but_a_live_writers_are_not(
+    newsdesk: Newsdesk, articles_dir: Path
+):
+    newsdesk.refresh()
+    _plant_stray_chunk_and_marker(newsdesk, pid=os.getpid())  # a live writer (this process)
+    (articles_dir / "one.md").write_text("---\ntitle: One\ndate: 2025-12-01\n---\nOne.\n")
+    newsdesk.refresh()
+    assert "stray::c0" in chunk_ids(newsdesk)
+    assert all(h.chunk.id != "stray::c0" for h in newsdesk.searcher.search("half-written"))
+
+    dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_pid.wait()
+    newsdesk.store.articles.delete(ids=["__writer__planted"])
+    _plant_stray_chunk_and_marker(newsdesk, pid=dead_pid.pid)
+    (articles_dir / "two.md").write_text("---\ntitle: Two\ndate: 2025-12-02\n---\nTwo.\n")
+    newsdesk.refresh()
+    assert "stray::c0" not in chunk_ids(newsdesk)
+    assert not newsdesk.store.articles.get(where={"kind": "writer"})["ids"]
