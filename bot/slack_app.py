@@ -295,7 +295,6 @@ def create_app(newsdesk: Newsdesk, secrets: SlackSecrets, client: WebClient | No
     app = App(signing_secret=signing_secret, client=client)
     store = SlackStore(newsdesk.settings.data_dir / "slack.sqlite3")
     bot = SlackBot(newsdesk, store)
-    app._newsdesk_bot = bot  # for tests and the CLI's status line
 
     @app.middleware
     def drop_retried_events(body: dict, next) -> BoltResponse | None:
