@@ -187,7 +187,9 @@ class ChunkStore:
         return self.chunks.count()
 
     def count_articles(self) -> int:
-        return len(self.articles.get(where={"kind": "article"}, include=[])["ids"])
+        """All manifest records less the few bookkeeping ones (no scan of the articles)."""
+        bookkeeping = self.articles.get(where={"kind": {"$ne": "article"}}, include=[])["ids"]
+        return self.articles.count() - len(bookkeeping)
 
     # -- writes -------------------------------------------------------------------------
     def replace_articles(self, writes: Sequence[ArticleWrite]) -> None:
