@@ -165,6 +165,7 @@ class ChunkStore:
         except Exception as err:
             raise StoreError(f"cannot open collections in {self.location}: {err}") from err
         self._writer_id = f"__writer__{uuid.uuid4().hex}"
+        self._writing = False
 
     # -- manifest -----------------------------------------------------------------------
     def manifest(self) -> dict[str, IndexedArticle]:
@@ -258,6 +259,7 @@ class ChunkStore:
         stale, live = [], []
         for marker_id, meta in zip(markers["ids"], markers["metadatas"], strict=True):
             (stale if _writer_is_dead(meta) else live).append(marker_id)
+        self._writing = True
         self._beat()
         if stale and not live:
             self.vacuum()
@@ -269,15 +271,14 @@ class ChunkStore:
         self.articles.upsert(ids=[self._writer_id], embeddings=[_DUMMY_VECTOR], metadatas=[meta])
 
     def end_writing(self) -> None:
+        self._writing = False
         self.articles.delete(ids=[self._writer_id])
 
     def vacuum(self) -> int:
         """Delete chunks no published article version owns (left by an interrupted write)."""
         live = {entry.id: entry.content_hash for entry in self.manifest().values()}
         stray = []
-        page = 5000
-        for offset in range(0, self.count_chunks(), page):
-            part = self.chunks.get(include=["metadatas"], limit=page, offset=offset)
+        for part in self._chunk_pages(["metadatas"]):
             stray += [
                 chunk_id
                 for chunk_id, meta in zip(part["ids"], part["metadatas"], strict=True)
@@ -304,12 +305,8 @@ class ChunkStore:
             embeddings=[_DUMMY_VECTOR],
             metadatas=[{"kind": "meta", "generation": generation, "refreshed_at": now}],
         )
-        if new_generation:
-            self._beat_if_writing()
-
-    def _beat_if_writing(self) -> None:
-        if self.articles.get(ids=[self._writer_id], include=[])["ids"]:
-            self._beat()
+        if new_generation and self._writing:
+            self._beat()  # a long write keeps its marker fresh for other hosts
 
     # -- reads --------------------------------------------------------------------------
     def query(
@@ -336,13 +333,16 @@ class ChunkStore:
         ids: list[str] = []
         documents: list[str] = []
         metadatas: list[dict] = []
-        page = 5000
-        for offset in range(0, self.count_chunks(), page):
-            part = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+        for part in self._chunk_pages(["documents", "metadatas"]):
             ids += part["ids"]
             documents += part["documents"]
             metadatas += part["metadatas"]
         return ids, documents, metadatas
+
+    def _chunk_pages(self, include: list[str], page: int = 5000) -> Iterable[dict]:
+        """Every chunk record, a page at a time (Chroma caps what one `get` returns)."""
+        for offset in range(0, self.count_chunks(), page):
+            yield self.chunks.get(include=include, limit=page, offset=offset)
 
     def get_articles(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:
         wanted = list(dict.fromkeys(article_ids))
