@@ -95,8 +95,17 @@ class SlackBot:
         self.limiter = RateLimiter(self.settings.slack_rate_limit_per_minute)
 
     # -- questions -------------------------------------------------------------------
-    def answer_event(self, event: dict, client: WebClient, bot_user_id: str | None) -> None:
-        """A mention, a DM or a thread reply: answer in the same thread (or DM)."""
+    def answer_event(
+        self,
+        event: dict,
+        client: WebClient,
+        bot_user_id: str | None,
+        conversation: Conversation | None = None,
+    ) -> None:
+        """A mention, a DM or a thread reply: answer in the same thread (or DM).
+
+        `conversation` is the thread's earlier turns when the caller has read them already.
+        """
         channel, user = event["channel"], event.get("user", "")
         in_thread = "thread_ts" in event
         is_dm = event.get("channel_type") == "im"
@@ -110,11 +119,12 @@ class SlackBot:
         posted = client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=text, blocks=placeholder
         )
-        conversation = (
-            self.thread_conversation(client, channel, event["thread_ts"], bot_user_id)
-            if in_thread
-            else Conversation()
-        )
+        if conversation is None:
+            conversation = (
+                self.thread_conversation(client, channel, event["thread_ts"], bot_user_id)
+                if in_thread
+                else Conversation()
+            )
         draft = DraftUpdater(client, channel, posted["ts"])
         answer = self.ask(question, conversation, filters, on_token=draft)
         self.publish(client, channel, posted["ts"], thread_ts, user, answer)
@@ -177,11 +187,6 @@ class SlackBot:
         for answer in self._thread_answers(client, channel, thread_ts, bot_user_id):
             conversation.add(answer.question, answer)
         return conversation
-
-    def thread_has_answer(
-        self, client: WebClient, channel: str, thread_ts: str, bot_user_id: str | None
-    ) -> bool:
-        return any(self._thread_answers(client, channel, thread_ts, bot_user_id))
 
     def _thread_answers(
         self, client: WebClient, channel: str, thread_ts: str, bot_user_id: str | None
@@ -317,12 +322,11 @@ def create_app(newsdesk: Newsdesk, secrets: SlackSecrets, client: WebClient | No
             return
         mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in event.get("text", "")
         thread_ts = event.get("thread_ts")
-        if (
-            thread_ts
-            and not mentioned
-            and bot.thread_has_answer(client, event["channel"], thread_ts, context.bot_user_id)
-        ):
-            bot.answer_event(event, client, context.bot_user_id)
+        if not thread_ts or mentioned:  # a mention is answered by on_mention
+            return
+        earlier = bot.thread_conversation(client, event["channel"], thread_ts, context.bot_user_id)
+        if earlier.turns:  # only threads this app has answered in
+            bot.answer_event(event, client, context.bot_user_id, earlier)
 
     @app.command("/newsdesk")
     def on_command(ack, command: dict, client: WebClient) -> None:
