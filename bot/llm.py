@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -32,6 +33,7 @@ from bot.question import analyse, is_follow_up
 from retrieval.search import Hit, SearchFilters
 from retrieval.sentences import sentence_spans
 from retrieval.settings import PROMPTS_DIR, Settings
+from retrieval.store import StoredArticle
 
 log = logging.getLogger("newsdesk.llm")
 NO_EVIDENCE = "NO_EVIDENCE"
@@ -195,8 +197,12 @@ class GenerativeAnswerer:
             for n in numbers:
                 renumber.setdefault(n, len(renumber) + 1)
                 claims.setdefault(n, []).append(body)
+        articles = self.extractive.store.get_articles(
+            hits[n - 1].chunk.article_id for n in renumber
+        )
         citations = [
-            self._citation(renumber[n], hits[n - 1], " ".join(claims[n])) for n in renumber
+            _citation(renumber[n], articles[hits[n - 1].chunk.article_id], hits[n - 1], claims[n])
+            for n in renumber
         ]
         text = " ".join(
             body + "".join(f" [{renumber[n]}]" for n in numbers) for body, numbers in kept
@@ -204,20 +210,6 @@ class GenerativeAnswerer:
         return Answer(question, text, True, tuple(citations), standalone)
 
     # -- helpers ---------------------------------------------------------------------
-    def _citation(self, n: int, hit: Hit, claim: str) -> Citation:
-        article = self.extractive.store.get_articles([hit.chunk.article_id])[hit.chunk.article_id]
-        start, end = best_quote(article, hit.chunk, claim)
-        return Citation(
-            n=n,
-            article_id=article.id,
-            title=article.title,
-            published=article.published,
-            source=article.source,
-            url=article.url,
-            paragraph=article.paragraph_number(start),
-            quote=article.text[start:end],
-        )
-
     def _invoke(self, messages: list) -> str:
         try:
             reply = self.model.invoke(messages)
@@ -238,9 +230,22 @@ class GenerativeAnswerer:
         return _with_note(answer, note)
 
 
-def _with_note(answer: Answer, note: str) -> Answer:
-    from dataclasses import replace
+def _citation(n: int, article: StoredArticle, hit: Hit, claims: list[str]) -> Citation:
+    """Citation `n`: the part of the cited passage that best supports the claims made of it."""
+    start, end = best_quote(article, hit.chunk, " ".join(claims))
+    return Citation(
+        n=n,
+        article_id=article.id,
+        title=article.title,
+        published=article.published,
+        source=article.source,
+        url=article.url,
+        paragraph=article.paragraph_number(start),
+        quote=article.text[start:end],
+    )
 
+
+def _with_note(answer: Answer, note: str) -> Answer:
     return replace(answer, note=note)
 
 
