@@ -420,7 +420,15 @@ def _shown(candidate: _Candidate) -> str:
 
 
 def _citation(n: int, candidate: _Candidate) -> Citation:
-    article = candidate.article
+    return cite(
+        n, candidate.article, candidate.start, candidate.end, candidate.sentence.speaker_name
+    )
+
+
+def cite(
+    n: int, article: StoredArticle, start: int, end: int, speaker: str | None = None
+) -> Citation:
+    """Citation `n` quoting `article.text[start:end]`, with the paragraph and section it is in."""
     return Citation(
         n=n,
         article_id=article.id,
@@ -428,8 +436,8 @@ def _citation(n: int, candidate: _Candidate) -> Citation:
         published=article.published,
         source=article.source,
         url=article.url,
-        paragraph=article.paragraph_number(candidate.start),
-        quote=article.text[candidate.start : candidate.end],
-        section=heading_above(article.text, article.paragraphs, candidate.start),
-        speaker=candidate.sentence.speaker_name,
+        paragraph=article.paragraph_number(start),
+        quote=article.text[start:end],
+        section=heading_above(article.text, article.paragraphs, start),
+        speaker=speaker,
     )

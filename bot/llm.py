@@ -28,6 +28,7 @@ from bot.answer import (
     Conversation,
     ExtractiveAnswerer,
     best_quote,
+    cite,
 )
 from bot.question import analyse, is_follow_up
 from retrieval.search import Hit, SearchFilters
@@ -233,16 +234,7 @@ class GenerativeAnswerer:
 def _citation(n: int, article: StoredArticle, hit: Hit, claims: list[str]) -> Citation:
     """Citation `n`: the part of the cited passage that best supports the claims made of it."""
     start, end = best_quote(article, hit.chunk, " ".join(claims))
-    return Citation(
-        n=n,
-        article_id=article.id,
-        title=article.title,
-        published=article.published,
-        source=article.source,
-        url=article.url,
-        paragraph=article.paragraph_number(start),
-        quote=article.text[start:end],
-    )
+    return cite(n, article, start, end)
 
 
 def _with_note(answer: Answer, note: str) -> Answer:
