@@ -41,32 +41,43 @@ class Citation:
     n: int
     article_id: str
     title: str
-    published: dt.date
+    published: dt.date | None  # None: the article is undated
     source: str | None
     url: str | None
     paragraph: int
     quote: str
     section: str | None = None
     speaker: str | None = None
+    sentence: int | None = None  # set when the article has no real paragraphs
+
+    @property
+    def where(self) -> str:
+        """Where the quote stands, as a reader looks for it: "¶6", or "sentence 14"."""
+        return f"sentence {self.sentence}" if self.sentence else f"¶{self.paragraph}"
 
     def to_record(self) -> dict:
         """Everything, for storing an answer and reading it back (Slack threads, feedback)."""
-        return {**self.to_dict(), "section": self.section, "speaker": self.speaker}
+        return {**self.to_dict(), "section": self.section}
 
     @classmethod
     def from_record(cls, record: dict) -> Citation:
-        return cls(**{**record, "published": dt.date.fromisoformat(record["published"])})
+        published = record.get("published")
+        return cls(
+            **{**record, "published": dt.date.fromisoformat(published) if published else None}
+        )
 
     def to_dict(self) -> dict:
         return {
             "n": self.n,
             "article_id": self.article_id,
             "title": self.title,
-            "published": self.published.isoformat(),
+            "published": self.published.isoformat() if self.published else None,
             "source": self.source,
             "url": self.url,
             "paragraph": self.paragraph,
+            "sentence": self.sentence,
             "quote": self.quote,
+            "speaker": self.speaker,
         }
 
 
@@ -79,6 +90,7 @@ class Answer:
     standalone_question: str | None = None
     more: tuple[Citation, ...] = ()  # further relevant passages, not cited in `text`
     note: str | None = None  # e.g. why a language model's answer was replaced
+    undated_left_out: int | None = None  # set when a date filter applied: undated skipped
 
     def to_record(self) -> dict:
         return {
@@ -102,13 +114,16 @@ class Answer:
         )
 
     def to_dict(self) -> dict:
-        """The `ask --json` contract."""
-        return {
+        """The `ask --json` contract (`undated_left_out` only when a date filter applied)."""
+        contract = {
             "question": self.question,
             "answer": self.text,
             "found": self.found,
             "citations": [c.to_dict() for c in self.citations],
         }
+        if self.undated_left_out is not None:
+            contract["undated_left_out"] = self.undated_left_out
+        return contract
 
 
 @dataclass(frozen=True)
@@ -166,8 +181,9 @@ def render(name: str, **values: object) -> str:
     return templates()[name].format(**values)
 
 
-def human_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+def human_date(day: dt.date | None) -> str:
+    """`29 October 2025`, or "undated" for an article that carries no date."""
+    return f"{day.day} {day:%B %Y}" if day else "undated"
 
 
 class ExtractiveAnswerer:
@@ -440,4 +456,5 @@ def cite(
         quote=article.text[start:end],
         section=heading_above(article.text, article.paragraphs, start),
         speaker=speaker,
+        sentence=None if article.has_paragraphs else article.sentence_number(start),
     )

@@ -150,7 +150,7 @@ class GenerativeAnswerer:
     def messages(self, question: str, hits: list[Hit]) -> list:
         passages = "\n\n".join(
             f'<passage n="{n}" title="{fence(hit.chunk.title)}" '
-            f'date="{hit.chunk.published.isoformat()}">\n{fence(hit.chunk.text)}\n</passage>'
+            f'date="{_passage_date(hit)}">\n{fence(hit.chunk.text)}\n</passage>'
             for n, hit in enumerate(hits, start=1)
         )
         return [
@@ -270,3 +270,7 @@ def _describe(err: Exception) -> str:
     if "Connection" in name:
         return "cannot connect"
     return name
+
+
+def _passage_date(hit: Hit) -> str:
+    return hit.chunk.published.isoformat() if hit.chunk.published else "undated"

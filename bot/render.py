@@ -34,7 +34,7 @@ def answer_view(answer: Answer) -> Group:
 
 
 def citation_view(citation: Citation) -> Text:
-    where = f"{_human_date(citation.published)} · ¶{citation.paragraph}"
+    where = f"{_human_date(citation.published)} · {citation.where}"
     if citation.section:
         where += f" · {citation.section}"
     if citation.source:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -61,9 +62,25 @@ class Newsdesk:
         """Answer from the archive; an empty store is first filled from the article folders."""
         self.ensure_indexed()
         answer = self.answerer.answer(question, conversation, filters, on_token=on_token)
+        answer = self._say_what_dates_left_out(answer, filters)
         if conversation is not None:
             conversation.add(question, answer)
         return answer
+
+    def _say_what_dates_left_out(self, answer: Answer, filters: SearchFilters | None) -> Answer:
+        """A date range cannot place undated articles: say how many it left out."""
+        if filters is None or not filters.by_date:
+            return answer
+        undated = self.store.count_undated(filters.source)
+        if not undated:
+            return replace(answer, undated_left_out=0)
+        plural = "article was" if undated == 1 else "articles were"
+        note = f"{undated} undated {plural} left out by the date filter."
+        return replace(
+            answer,
+            undated_left_out=undated,
+            note=f"{answer.note} {note}" if answer.note else note,
+        )
 
     def ensure_indexed(self, on_progress: ProgressCallback | None = None) -> IngestReport | None:
         """Index the configured folders (the seeds by default) if the store holds nothing."""

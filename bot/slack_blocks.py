@@ -73,7 +73,7 @@ def citation_block(citation: Citation) -> dict:
     title = escape(citation.title)
     if citation.url:
         title = f"<{citation.url}|{title}>"
-    where = f"{human_date(citation.published)} · ¶{citation.paragraph}"
+    where = f"{human_date(citation.published)} · {citation.where}"
     if citation.source:
         where += f" · {escape(citation.source)}"
     quote = escape(_shorten(citation.quote, _QUOTE_LIMIT))

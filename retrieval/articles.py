@@ -1,31 +1,50 @@
 """Article files → `Article` records.
 
-Formats: the seed format (plain text whose first words are `date YYYY-MM-DD`), Markdown or
-text with YAML front matter, `.json`/`.jsonl` records, and `.html` (main text extracted by
-trafilatura). Everything a citation needs later (title, date, paragraph boundaries, the exact
-text a quote is cut from) is fixed here, once.
+Formats: the seed format (plain text whose first words are `date YYYY-MM-DD`), plain text
+(a short first line is the title), Markdown or text with YAML front matter, `.json`/`.jsonl`
+records, `.csv`/`.tsv` rows, and `.html` (main text extracted by trafilatura). Everything a
+citation needs later (title, date, paragraph boundaries, the exact text a quote is cut from)
+is fixed here, once. Real archives name their fields in many ways and often carry no date:
+fields are read under their common names, and an article without a date is indexed undated.
 
 A file that cannot be read raises nothing: `read_articles` returns the articles it could read
-and a `Problem` per thing it could not, so one bad file or record never stops a batch.
+and a `Problem` per thing it could not (plus warnings for what it read with a caveat), so one
+bad file or record never stops a batch.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".json", ".jsonl", ".html", ".htm"}
+from retrieval.dates import DateError, date_from_fields, date_from_url, read_date
+from retrieval.paragraphs import Paragraph, layout, split_paragraphs
+
+__all__ = ["Article", "ArticleError", "Paragraph", "Problem", "read_articles", "split_paragraphs"]
+
+ARTICLE_SUFFIXES = {
+    ".txt", ".md", ".markdown", ".json", ".jsonl", ".csv", ".tsv", ".html", ".htm",
+}  # fmt: skip
+COLLECTION_SUFFIXES = {".json", ".jsonl", ".csv", ".tsv"}  # many articles in one file
+TITLE_FIELDS = ("title", "headline", "name", "heading")
+BODY_FIELDS = ("body", "text", "content", "article", "story", "full_text", "maintext")
+SOURCE_FIELDS = ("source", "publisher", "source_name", "site", "outlet", "domain")
+URL_FIELDS = ("url", "link", "href", "canonical_url", "permalink")
+ID_FIELDS = ("id", "guid", "article_id", "uid")
+
 _SEED_DATE = re.compile(r"^\s*date\s+(\S+)\s*", re.IGNORECASE)
 _FRONT_MATTER = re.compile(r"^\ufeff?---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
-_BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 _TITLE_MAX = 90
+_TITLE_LINE_MAX = 150  # a plain file's first line longer than this is body, not a title
 
 
 class ArticleError(ValueError):
@@ -33,33 +52,27 @@ class ArticleError(ValueError):
 
 
 @dataclass(frozen=True)
-class Paragraph:
-    """A block of the article's text; headings have no number (readers don't count them)."""
-
-    start: int
-    end: int
-    number: int | None
-    heading: bool
-
-
-@dataclass(frozen=True)
 class Article:
-    """One news article, normalised; `text` is what every quote is an exact substring of."""
+    """One news article, normalised; `text` is what every quote is an exact substring of.
+
+    `published` is None for an undated article. `title_derived` says the title was made from
+    the first sentence (so it is made again if that sentence is stripped as boilerplate).
+    """
 
     id: str
     title: str
-    published: dt.date
+    published: dt.date | None
     text: str
     path: str
     source: str | None = None
     url: str | None = None
     paragraphs: tuple[Paragraph, ...] = field(default=(), compare=False, repr=False)
+    title_derived: bool = field(default=False, compare=False)
 
     @property
     def content_hash(self) -> str:
-        payload = json.dumps(
-            [self.title, self.published.isoformat(), self.source, self.url, self.text]
-        )
+        published = self.published.isoformat() if self.published else None
+        payload = json.dumps([self.title, published, self.source, self.url, self.text])
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
     def section_at(self, offset: int) -> str | None:
@@ -79,7 +92,7 @@ def heading_above(text: str, paragraphs: Iterable[Paragraph], offset: int) -> st
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a file (or one record in it) was skipped."""
+    """Why a file (or one record in it) was skipped, or what was read with a caveat."""
 
     path: str
     reason: str
@@ -93,6 +106,7 @@ class ParsedFile:
     path: Path
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def discover(paths: Iterable[Path], roots: Iterable[Path] = ()) -> Iterator[tuple[Path, Path]]:
@@ -122,27 +136,30 @@ def is_article_file(relative: Path) -> bool:
     return relative.suffix.lower() in ARTICLE_SUFFIXES
 
 
-def read_articles(path: Path, root: Path, max_bytes: int) -> ParsedFile:
-    """Read every article in one file; problems are collected, never raised."""
+def read_articles(
+    path: Path, root: Path, max_bytes: int, max_collection_bytes: int | None = None
+) -> ParsedFile:
+    """Read every article in one file; problems are collected, never raised.
+
+    `max_bytes` limits a one-article file; `max_collection_bytes` (default: 100 × that) a file
+    of many records (CSV, JSONL, a JSON list), since datasets are shared that way.
+    """
     parsed = ParsedFile(path)
     label = str(path)
+    suffix = path.suffix.lower()
+    limit = max_bytes
+    if suffix in COLLECTION_SUFFIXES:
+        limit = max_collection_bytes or max_bytes * 100
     try:
-        raw = _read_text(path, max_bytes)
-        suffix = path.suffix.lower()
+        raw = _read_text(path, limit, parsed)
         rel_id = path.resolve().relative_to(root.resolve()).as_posix()
-        if suffix == ".jsonl":
-            _read_jsonl(raw, rel_id, str(path), parsed)
-        elif suffix == ".json":
-            _read_json(raw, rel_id, str(path), parsed)
-        elif suffix in {".html", ".htm"}:
-            parsed.articles.append(_from_html(raw, rel_id, str(path)))
-        elif suffix in {".txt", ".md", ".markdown"}:
-            parsed.articles.append(_from_text(raw, rel_id, str(path)))
-        else:
+        reader = _READERS.get(suffix)
+        if reader is None:
             raise ArticleError(
                 f"unsupported file type {suffix or '(none)'}; "
                 f"use one of {', '.join(sorted(ARTICLE_SUFFIXES))}"
             )
+        reader(raw, rel_id, label, parsed)
     except ArticleError as err:
         parsed.problems.append(Problem(label, str(err)))
     except OSError as err:
@@ -150,7 +167,8 @@ def read_articles(path: Path, root: Path, max_bytes: int) -> ParsedFile:
     return parsed
 
 
-def _read_text(path: Path, max_bytes: int) -> str:
+def _read_text(path: Path, max_bytes: int, parsed: ParsedFile) -> str:
+    """The file's text: UTF-8, else the encoding charset-normalizer detects (with a warning)."""
     size = path.stat().st_size
     if size > max_bytes:
         raise ArticleError(
@@ -163,30 +181,68 @@ def _read_text(path: Path, max_bytes: int) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        position = err.start
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
         raise ArticleError(
-            f"not UTF-8 text (bad byte at position {err.start}); re-save the file as UTF-8"
-        ) from None
+            f"not UTF-8 text (bad byte at position {position}) and its encoding could not be "
+            "detected; re-save the file as UTF-8"
+        )
+    parsed.warnings.append(
+        Problem(str(path), f"not UTF-8: read as {best.encoding}; re-save as UTF-8 to be sure")
+    )
+    return str(best)
 
 
-def _from_text(raw: str, rel_id: str, path: str) -> Article:
+def _read_plain(raw: str, rel_id: str, path: str, parsed: ParsedFile) -> None:
+    """Seed format, front matter, or plain text whose short first line is the title."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     seed = _SEED_DATE.match(raw)
     if seed and not raw.lstrip().startswith("---"):
-        published = parse_date(seed.group(1), "date")
-        return make_article(rel_id, path, body=raw[seed.end() :], published=published)
-    front = _FRONT_MATTER.match(raw.replace("\r\n", "\n"))
-    if not front:
-        raise ArticleError(
-            "no date: start the file with `date YYYY-MM-DD` or YAML front matter "
-            "(---\\ntitle: ...\\ndate: YYYY-MM-DD\\n---)"
-        )
+        published, body = _seed_date(seed.group(1), path, parsed), raw[seed.end() :]
+        if published is None:  # `date` was the first word of the text, not a date line
+            body = raw
+        parsed.articles.append(make_article(rel_id, path, body=body, published=published))
+        return
+    front = _FRONT_MATTER.match(raw)
+    if front:
+        try:
+            meta = yaml.safe_load(front.group(1)) or {}
+        except yaml.YAMLError as err:
+            raise ArticleError(f"front matter is not valid YAML: {err}") from None
+        if not isinstance(meta, dict):
+            raise ArticleError("front matter must be `key: value` lines")
+        parsed.articles.append(_from_record(meta, raw[front.end() :], rel_id, path, parsed))
+        return
+    title, body = _title_line(raw)
+    parsed.articles.append(make_article(rel_id, path, body=body, published=None, title=title))
+
+
+def _seed_date(value: str, path: str, parsed: ParsedFile) -> dt.date | None:
     try:
-        meta = yaml.safe_load(front.group(1)) or {}
-    except yaml.YAMLError as err:
-        raise ArticleError(f"front matter is not valid YAML: {err}") from None
-    if not isinstance(meta, dict):
-        raise ArticleError("front matter must be `key: value` lines")
-    body = raw.replace("\r\n", "\n")[front.end() :]
-    return _from_record(meta, body, rel_id, path)
+        return read_date(value)
+    except DateError:
+        parsed.warnings.append(
+            Problem(path, f"unreadable date {value!r}: indexed as undated; write YYYY-MM-DD")
+        )
+        return None
+
+
+def _title_line(raw: str) -> tuple[str | None, str]:
+    """`Title\\n\\nBody…` → (Title, Body…): a short first line with no closing punctuation."""
+    stripped = raw.lstrip()
+    first, _, rest = stripped.partition("\n")
+    first = first.strip()
+    if (
+        rest.strip()
+        and first
+        and len(first) <= _TITLE_LINE_MAX
+        and not first.endswith((".", "!", "?", ",", ";", ":", "”", '"'))
+    ):
+        return first.lstrip("# ").strip() or None, rest
+    return None, raw
 
 
 def _read_json(raw: str, rel_id: str, path: str, parsed: ParsedFile) -> None:
@@ -194,10 +250,12 @@ def _read_json(raw: str, rel_id: str, path: str, parsed: ParsedFile) -> None:
         data = json.loads(raw)
     except json.JSONDecodeError as err:
         raise ArticleError(f"invalid JSON at line {err.lineno}: {err.msg}") from None
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]  # news APIs wrap their list: {"status": …, "articles": […]}
     records = data if isinstance(data, list) else [data]
     for index, record in enumerate(records):
         where = path if len(records) == 1 else f"{path}[{index}]"
-        record_id = rel_id if len(records) == 1 else f"{rel_id}#{index}"
+        record_id = rel_id if len(records) == 1 else _record_id(rel_id, record, index)
         _add_record(record, record_id, where, parsed)
 
 
@@ -211,56 +269,125 @@ def _read_jsonl(raw: str, rel_id: str, path: str, parsed: ParsedFile) -> None:
         except json.JSONDecodeError as err:
             parsed.problems.append(Problem(where, f"invalid JSON: {err.msg}"))
             continue
-        _add_record(record, f"{rel_id}#{line_no}", where, parsed)
+        _add_record(record, _record_id(rel_id, record, line_no), where, parsed)
+
+
+def _read_csv(raw: str, rel_id: str, path: str, parsed: ParsedFile) -> None:
+    """One article per row under a header row; `.tsv` is tab-separated, `.csv` sniffed."""
+    csv.field_size_limit(1 << 30)
+    if path.lower().endswith(".tsv"):
+        dialect: type[csv.Dialect] | csv.Dialect = csv.excel_tab
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(raw[:8192], delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+    rows = csv.DictReader(io.StringIO(raw, newline=""), dialect=dialect)
+    if not rows.fieldnames or not _field(dict.fromkeys(rows.fieldnames, "x"), BODY_FIELDS):
+        raise ArticleError(
+            f"no body column in the header ({', '.join(rows.fieldnames or [])}); "
+            f"name the article text column one of: {', '.join(BODY_FIELDS)}"
+        )
+    try:
+        for row_no, row in enumerate(rows, start=2):  # row 1 is the header
+            record = {key: value for key, value in row.items() if key is not None}
+            _add_record(record, _record_id(rel_id, record, row_no), f"{path}:row {row_no}", parsed)
+    except csv.Error as err:
+        raise ArticleError(f"malformed CSV at line {rows.line_num}: {err}") from None
+
+
+def _record_id(rel_id: str, record: object, position: int) -> str:
+    """`file#<id field>` when the record has one (stable if rows move), else `file#<position>`."""
+    if isinstance(record, Mapping):
+        own = _field(record, ID_FIELDS)
+        if own:
+            return f"{rel_id}#{own}"
+    return f"{rel_id}#{position}"
 
 
 def _add_record(record: object, record_id: str, where: str, parsed: ParsedFile) -> None:
     try:
-        if not isinstance(record, dict):
-            raise ArticleError("a record must be a JSON object with title, date and body")
-        body = record.get("body") or record.get("text") or record.get("content")
-        parsed.articles.append(_from_record(record, body, record_id, where))
+        if not isinstance(record, Mapping):
+            raise ArticleError("a record must be an object with a body (title and date optional)")
+        body = _field(record, BODY_FIELDS)
+        parsed.articles.append(_from_record(record, body, record_id, where, parsed))
     except ArticleError as err:
         parsed.problems.append(Problem(where, str(err)))
 
 
-def _from_record(meta: dict, body: object, rel_id: str, path: str) -> Article:
-    raw_date = meta.get("date", meta.get("published_at", meta.get("published")))
-    if raw_date is None:
-        raise ArticleError("missing date: add `date: YYYY-MM-DD`")
+def _field(record: Mapping, names: Iterable[str]) -> str | None:
+    """The first non-empty value among `names` (field names compared case-insensitively)."""
+    lowered = {str(key).strip().lower(): value for key, value in record.items()}
+    for name in names:
+        value = lowered.get(name)
+        if isinstance(value, str | int | float) and str(value).strip():
+            return str(value).strip() if not isinstance(value, str) else value
+    return None
+
+
+def _from_record(
+    meta: Mapping, body: object, rel_id: str, path: str, parsed: ParsedFile
+) -> Article:
     if not isinstance(body, str):
-        raise ArticleError("missing body: add the article text (`body`)")
+        raise ArticleError(
+            f"missing body: add the article text under one of {', '.join(BODY_FIELDS)}"
+        )
+    url = _optional_str(_field(meta, URL_FIELDS))
+    published, problem = date_from_fields(meta)
+    if published is None:
+        published = date_from_url(url)
+        if problem and published is None:
+            parsed.warnings.append(Problem(path, f"{problem}: indexed as undated"))
     return make_article(
         rel_id,
         path,
         body=body,
-        published=parse_date(raw_date, "date"),
-        title=_optional_str(meta.get("title")),
-        source=_optional_str(meta.get("source")),
-        url=_optional_str(meta.get("url")),
+        published=published,
+        title=_optional_str(_field(meta, TITLE_FIELDS)),
+        source=_optional_str(_field(meta, SOURCE_FIELDS)),
+        url=url,
     )
 
 
-def _from_html(raw: str, rel_id: str, path: str) -> Article:
+def _read_html(raw: str, rel_id: str, path: str, parsed: ParsedFile) -> None:
     import trafilatura  # heavy import, only needed for HTML
 
     doc = trafilatura.bare_extraction(raw, with_metadata=True)
     if doc is None or not (doc.text or "").strip():
         raise ArticleError("no article text found in the HTML page")
-    if not doc.date:
-        raise ArticleError("no publication date found in the HTML page; add <meta name='date'>")
+    published = None
+    if doc.date:
+        try:
+            published = read_date(doc.date)
+        except DateError:
+            published = None
     lines = [line.strip() for line in doc.text.splitlines() if line.strip()]
     if lines and doc.title and lines[0] == doc.title.strip():
         lines = lines[1:]
-    return make_article(
-        rel_id,
-        path,
-        body="\n\n".join(lines),
-        published=parse_date(doc.date, "date"),
-        title=doc.title,
-        source=doc.sitename or doc.hostname,
-        url=doc.url,
+    parsed.articles.append(
+        make_article(
+            rel_id,
+            path,
+            body="\n\n".join(lines),
+            published=published or date_from_url(doc.url),
+            title=doc.title,
+            source=doc.sitename or doc.hostname,
+            url=doc.url,
+        )
     )
+
+
+_READERS = {
+    ".txt": _read_plain,
+    ".md": _read_plain,
+    ".markdown": _read_plain,
+    ".json": _read_json,
+    ".jsonl": _read_jsonl,
+    ".csv": _read_csv,
+    ".tsv": _read_csv,
+    ".html": _read_html,
+    ".htm": _read_html,
+}
 
 
 def _optional_str(value: object) -> str | None:
@@ -271,16 +398,13 @@ def _optional_str(value: object) -> str | None:
 
 
 def parse_date(value: object, field_name: str) -> dt.date:
-    """Dates become ISO dates; `2025-10-29T08:00:00Z` keeps its day."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
+    """A date a person typed (`--since`, `since:`): YYYY-MM-DD or any common form."""
     try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise ArticleError(f"unparsable {field_name} {text!r}: write it as YYYY-MM-DD") from None
+        return read_date(value)
+    except DateError:
+        raise ArticleError(
+            f"unparsable {field_name} {str(value).strip()!r}: write it as YYYY-MM-DD"
+        ) from None
 
 
 def make_article(
@@ -288,16 +412,15 @@ def make_article(
     path: str,
     *,
     body: str,
-    published: dt.date,
+    published: dt.date | None,
     title: str | None = None,
     source: str | None = None,
     url: str | None = None,
 ) -> Article:
-    """Normalise the body, find its paragraphs and fill in a missing title."""
-    text = normalise_text(body)
+    """Lay out the body (re-flowing hard-wrapped text) and fill in a missing title."""
+    text, paragraphs = layout(body)
     if not text:
         raise ArticleError("empty body: the article has no text")
-    paragraphs = split_paragraphs(text)
     return Article(
         id=url or rel_id,
         title=title or derive_title(text, paragraphs),
@@ -307,45 +430,7 @@ def make_article(
         source=source,
         url=url,
         paragraphs=paragraphs,
-    )
-
-
-def normalise_text(body: str) -> str:
-    lines = [line.rstrip() for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    text = "\n".join(lines).strip()
-    return re.sub(r"\n{3,}", "\n\n", text)
-
-
-def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
-    """Blank-line separated blocks (single lines if the text has no blank lines)."""
-    splitter = _BLOCK_SPLIT if _BLOCK_SPLIT.search(text) else re.compile(r"\n")
-    paragraphs: list[Paragraph] = []
-    start, number = 0, 0
-    for match in [*splitter.finditer(text), None]:
-        end = match.start() if match else len(text)
-        block = text[start:end].strip()
-        if block:
-            block_start = text.index(block, start)
-            heading = is_heading(block) and match is not None
-            if not heading:
-                number += 1
-            block_end = block_start + len(block)
-            paragraphs.append(
-                Paragraph(block_start, block_end, None if heading else number, heading)
-            )
-        if match:
-            start = match.end()
-    return tuple(paragraphs)
-
-
-def is_heading(block: str) -> bool:
-    """Short, single-line blocks without closing punctuation read as section headings."""
-    if block.startswith("#"):
-        return True
-    return (
-        "\n" not in block
-        and len(block.split()) <= 12
-        and not block.endswith((".", "!", "?", ":", ";", ",", "”", '"', "’"))
+        title_derived=not title,
     )
 
 

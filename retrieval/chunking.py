@@ -31,7 +31,7 @@ class Chunk:
     paragraph_start: int
     paragraph_end: int
     title: str
-    published: dt.date
+    published: dt.date | None
     source: str | None
     url: str | None
     section: str | None

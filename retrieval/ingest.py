@@ -9,7 +9,7 @@ small articles runs near the encoder's own speed.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.articles import Article, Problem, discover, read_articles
+from retrieval.boilerplate import (
+    Boilerplate,
+    StripReport,
+    group_of,
+    recurring,
+    recurring_texts,
+    segment_keys,
+    strip,
+)
 from retrieval.chunking import Chunk, Chunker
 from retrieval.embedding import Embedder
 from retrieval.settings import Settings
@@ -27,6 +36,8 @@ ProgressCallback = Callable[[int, int], None]
 """Called with (chunks embedded, chunks to embed) as ingest advances."""
 
 _EMBED_BATCH_CHUNKS = 512
+_NONE = Boilerplate()
+_PIPELINE_VERSION = "text-v2"  # layout and boilerplate rules: a change re-reads every article
 
 
 @dataclass
@@ -36,6 +47,9 @@ class IngestReport:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # read, with a caveat
+    undated: int = 0  # articles read without a date (indexed all the same)
+    stripped: StripReport = field(default_factory=StripReport)
     chunks_embedded: int = 0
     seconds: float = 0.0
 
@@ -55,18 +69,38 @@ class IngestReport:
     def to_dict(self) -> dict:
         return {
             **self.counts(),
+            "undated": self.undated,
             "chunks_embedded": self.chunks_embedded,
             "seconds": round(self.seconds, 3),
+            "stripped": self.stripped.to_dict(),
             "problems": [{"path": p.path, "reason": p.reason} for p in self.failed],
+            "warnings": [{"path": p.path, "reason": p.reason} for p in self.warnings],
         }
+
+
+@dataclass
+class _Read:
+    """An article read from a file, before boilerplate is stripped."""
+
+    article: Article
+    file: str
+    mtime_ns: int
+    size: int
+    old: IndexedArticle | None
+    group: str = ""
+    segments: frozenset[str] = frozenset()
 
 
 @dataclass
 class _Pending:
     article: Article
+    file: str
     mtime_ns: int
     size: int
     is_new: bool
+    group: str
+    segments: frozenset[str]
+    stripped: frozenset[str]
 
 
 class Ingestor:
@@ -86,7 +120,7 @@ class Ingestor:
 
     @property
     def signature(self) -> str:
-        return f"{self.chunker.signature}|{self.embedder.name}"
+        return f"{self.chunker.signature}|{self.embedder.name}|{_PIPELINE_VERSION}"
 
     def refresh(
         self,
@@ -114,12 +148,9 @@ class Ingestor:
         paths = [Path(p).expanduser().resolve() for p in paths]
         report = IngestReport()
         manifest = self.store.manifest()
-        by_path: dict[str, list[IndexedArticle]] = defaultdict(list)
-        for entry in manifest.values():
-            by_path[entry.path].append(entry)
-
         roots = self.settings.articles_dirs if roots is None else roots
-        pending, seen_ids, readable_paths = self._scan(paths, roots, manifest, by_path, report)
+        reads, kept, seen_ids, readable_paths = self._scan(paths, roots, manifest, report)
+        pending = self._strip_and_compare(reads, kept, manifest, roots, report)
         gone: list[str] = []
         if remove_missing:
             synced = [p for p in paths if p.is_dir() or not p.exists()]
@@ -166,13 +197,16 @@ class Ingestor:
         paths: Sequence[Path],
         roots: Iterable[Path],
         manifest: dict[str, IndexedArticle],
-        by_path: dict[str, list[IndexedArticle]],
         report: IngestReport,
-    ) -> tuple[list[_Pending], set[str], set[str]]:
-        pending: dict[str, _Pending] = {}
+    ) -> tuple[list[_Read], list[IndexedArticle], set[str], set[str]]:
+        """Read the files whose stamp changed; (reads, entries kept as they are, ids, paths)."""
+        by_path: dict[str, list[IndexedArticle]] = defaultdict(list)
+        for entry in manifest.values():
+            by_path[entry.path].append(entry)
+        reads: list[_Read] = []
+        kept: list[IndexedArticle] = []
         seen_ids: set[str] = set()
         readable_paths: set[str] = set()
-        max_bytes = int(self.settings.max_file_mb * 1_000_000)
         for file, root in discover(paths, roots):
             if not file.exists():
                 report.failed.append(Problem(str(file), "no such file or folder"))
@@ -182,10 +216,11 @@ class Ingestor:
             if known and all(self._stamp_matches(e, stat.st_mtime_ns, stat.st_size) for e in known):
                 seen_ids.update(e.id for e in known)
                 readable_paths.add(str(file))
-                report.unchanged += len(known)
+                kept += known
                 continue
-            parsed = read_articles(file, root, max_bytes)
+            parsed = self._read(file, root)
             report.failed += parsed.problems
+            report.warnings += parsed.warnings
             if parsed.articles or not parsed.problems:
                 readable_paths.add(str(file))
             for article in parsed.articles:
@@ -196,16 +231,105 @@ class Ingestor:
                     continue
                 seen_ids.add(article.id)
                 old = manifest.get(article.id)
-                if old and self._content_matches(old, article):
-                    self.store.touch_article(
-                        article.id, article.path, stat.st_mtime_ns, stat.st_size
-                    )
-                    report.unchanged += 1
-                else:
-                    pending[article.id] = _Pending(
-                        article, stat.st_mtime_ns, stat.st_size, is_new=old is None
-                    )
-        return list(pending.values()), seen_ids, readable_paths
+                reads.append(_Read(article, str(file), stat.st_mtime_ns, stat.st_size, old))
+        return reads, kept, seen_ids, readable_paths
+
+    def _read(self, file: Path, root: Path):
+        max_bytes = int(self.settings.max_file_mb * 1_000_000)
+        return read_articles(file, root, max_bytes)
+
+    def _strip_and_compare(
+        self,
+        reads: list[_Read],
+        kept: list[IndexedArticle],
+        manifest: dict[str, IndexedArticle],
+        roots: Iterable[Path],
+        report: IngestReport,
+    ) -> list[_Pending]:
+        """Strip boilerplate (learnt over each source, stored and new), then keep what changed.
+
+        A segment may become boilerplate only now that more of its source is in: articles
+        indexed earlier that hold it are read again and re-stripped, so none keeps it.
+        """
+        for read in reads:
+            read.group = group_of(read.article, read.file)
+            read.segments = frozenset(segment_keys(read.article))
+        boilerplate = self._boilerplate(reads, manifest)
+        stale = [
+            entry
+            for entry in kept
+            if entry.segments & boilerplate.get(entry.group, _NONE).keys != entry.stripped
+        ]
+        if stale:
+            reads += self._reread(stale, roots, report)
+        report.unchanged += len(kept) - len(stale)
+        pending: list[_Pending] = []
+        touched: dict[str, dict] = {}
+        for read in reads:
+            article, removed, matched = strip(read.article, boilerplate.get(read.group, _NONE))
+            report.stripped.add(removed)
+            report.undated += article.published is None
+            item = _Pending(
+                article, read.file, read.mtime_ns, read.size, read.old is None,
+                read.group, read.segments, frozenset(matched),
+            )  # fmt: skip
+            if read.old and self._content_matches(read.old, article):
+                touched[article.id] = _manifest_stamp(item)
+                report.unchanged += 1
+            else:
+                pending.append(item)
+        self.store.touch_articles(touched)
+        return pending
+
+    def _boilerplate(
+        self, reads: list[_Read], manifest: dict[str, IndexedArticle]
+    ) -> dict[str, Boilerplate]:
+        """Per source group: the segment keys recurring in enough of its articles, and their
+        texts (kept in the store, since a lone new article cannot show them)."""
+        counts: dict[str, Counter] = defaultdict(Counter)
+        sizes: Counter = Counter()
+        read_ids = {read.article.id for read in reads}
+        for entry in manifest.values():
+            if entry.id not in read_ids:
+                counts[entry.group].update(entry.segments)
+                sizes[entry.group] += 1
+        for read in reads:
+            counts[read.group].update(read.segments)
+            sizes[read.group] += 1
+        stored = self.store.boilerplate_texts()
+        result: dict[str, Boilerplate] = {}
+        for group, counter in counts.items():
+            keys = recurring(counter, sizes[group])
+            texts = set(stored.get(group, ()))
+            for read in (r for r in reads if r.group == group and keys & r.segments):
+                texts |= recurring_texts(read.article, keys)
+            if texts != set(stored.get(group, ())):
+                self.store.save_boilerplate_texts(group, sorted(texts))
+            result[group] = Boilerplate(frozenset(keys), tuple(sorted(texts)))
+        return result
+
+    def _reread(
+        self, entries: list[IndexedArticle], roots: Iterable[Path], report: IngestReport
+    ) -> list[_Read]:
+        by_file: dict[str, dict[str, IndexedArticle]] = defaultdict(dict)
+        for entry in entries:
+            by_file[entry.path][entry.id] = entry
+        reads: list[_Read] = []
+        for file, (_, root) in zip(
+            by_file, discover([Path(f) for f in by_file], roots), strict=True
+        ):
+            stat = Path(file).stat()
+            for article in self._read(Path(file), root).articles:
+                old = by_file[file].get(article.id)
+                if old is None:
+                    continue
+                read = _Read(article, file, stat.st_mtime_ns, stat.st_size, old)
+                read.group = group_of(article, file)
+                read.segments = frozenset(segment_keys(article))
+                reads.append(read)
+            missing = set(by_file[file]) - {r.article.id for r in reads}
+            report.unchanged += len(missing)  # unreadable now: keep what is indexed
+        return reads
 
     def _stamp_matches(self, entry: IndexedArticle, mtime_ns: int, size: int) -> bool:
         """Same file stamp and same pipeline: the file need not even be read."""
@@ -263,6 +387,10 @@ class Ingestor:
                     item.size,
                     self.signature,
                     replaces_existing=not item.is_new,
+                    file=item.file,
+                    group=item.group,
+                    segments=item.segments,
+                    stripped=item.stripped,
                 )
             )
             offset = end
@@ -305,3 +433,15 @@ def _vanished(
         if not Path(entry.path).exists() or entry.path in readable_paths:
             gone.append(entry.id)
     return gone
+
+
+def _manifest_stamp(item: _Pending) -> dict:
+    """What the manifest learns about unchanged content: its file stamp and segment keys."""
+    return {
+        "path": item.file,
+        "mtime_ns": str(item.mtime_ns),
+        "size": item.size,
+        "group": item.group,
+        "segments": " ".join(sorted(item.segments)),
+        "stripped": " ".join(sorted(item.stripped)),
+    }

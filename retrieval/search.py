@@ -47,8 +47,15 @@ class SearchFilters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    @property
+    def by_date(self) -> bool:
+        """A date range is set: undated articles cannot be placed in it and are left out."""
+        return bool(self.since or self.until)
+
     def admits(self, meta: dict) -> bool:
-        ordinal = meta["published_ord"]
+        ordinal = meta.get("published_ord")
+        if self.by_date and ordinal is None:
+            return False
         if self.since and ordinal < date_ordinal(self.since):
             return False
         if self.until and ordinal > date_ordinal(self.until):

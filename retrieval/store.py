@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
 import socket
@@ -54,7 +55,10 @@ class IndexedArticle:
     size: int
     chunk_count: int
     title: str
-    published: str
+    published: str | None
+    group: str = ""  # the source boilerplate is counted within (retrieval.boilerplate)
+    segments: frozenset[str] = frozenset()  # recurrence keys of the article as read
+    stripped: frozenset[str] = frozenset()  # the recurring keys stripped from it
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class StoredArticle:
 
     id: str
     title: str
-    published: dt.date
+    published: dt.date | None
     source: str | None
     url: str | None
     text: str
@@ -75,6 +79,25 @@ class StoredArticle:
             if offset < paragraph.end:
                 return paragraph.number or 1
         return numbered[-1].number if numbered else 1
+
+    @property
+    def has_paragraphs(self) -> bool:
+        """False for a body with no paragraph breaks, where "¶1" would locate nothing."""
+        return sum(p.number is not None for p in self.paragraphs) > 1
+
+    def sentence_number(self, offset: int) -> int:
+        """1-based number of the sentence holding `offset`, counted over the body text."""
+        from retrieval.sentences import sentence_spans
+
+        number = 0
+        for paragraph in self.paragraphs:
+            if paragraph.heading:
+                continue
+            for _start, end in sentence_spans(self.text, paragraph.start, paragraph.end):
+                number += 1
+                if offset < end:
+                    return number
+        return max(number, 1)
 
 
 @dataclass(frozen=True)
@@ -88,6 +111,10 @@ class ArticleWrite:
     size: int
     signature: str
     replaces_existing: bool = True  # False for a new article: no old version to clean up
+    file: str = ""  # the file it was read from (an article's own `path` may name a record)
+    group: str = ""
+    segments: frozenset[str] = frozenset()
+    stripped: frozenset[str] = frozenset()
 
 
 def date_ordinal(day: dt.date) -> int:
@@ -192,6 +219,13 @@ class ChunkStore:
         bookkeeping = self.articles.get(where={"kind": {"$ne": "article"}}, include=[])["ids"]
         return self.articles.count() - len(bookkeeping)
 
+    def count_undated(self, source: str | None = None) -> int:
+        """Undated articles (of `source`): what a date filter leaves out, said to the reader."""
+        clauses: list[dict] = [{"kind": "article"}, {"dated": False}]
+        if source:
+            clauses.append({"source": source})
+        return len(self.articles.get(where={"$and": clauses}, include=[])["ids"])
+
     # -- writes -------------------------------------------------------------------------
     def replace_articles(self, writes: Sequence[ArticleWrite]) -> None:
         """Publish these articles' new versions: chunks first, manifest (the switch), cleanup."""
@@ -246,6 +280,25 @@ class ChunkStore:
             for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
         }
 
+    def boilerplate_texts(self) -> dict[str, list[str]]:
+        """Per source group, the boilerplate texts learnt so far (see retrieval.boilerplate)."""
+        records = self.articles.get(
+            where={"kind": "boilerplate"}, include=["documents", "metadatas"]
+        )
+        return {
+            meta["group"]: json.loads(document)
+            for meta, document in zip(records["metadatas"], records["documents"], strict=True)
+        }
+
+    def save_boilerplate_texts(self, group: str, texts: list[str]) -> None:
+        record_id = "__boilerplate__" + hashlib.sha256(group.encode()).hexdigest()[:24]
+        self.articles.upsert(
+            ids=[record_id],
+            embeddings=[_DUMMY_VECTOR],
+            documents=[json.dumps(texts, ensure_ascii=False)],
+            metadatas=[{"kind": "boilerplate", "group": group}],
+        )
+
     def begin_writing(self) -> None:
         """Mark this writer at work; sweep what dead writers left, when no other is at work.
 
@@ -288,11 +341,12 @@ class ChunkStore:
             self.chunks.delete(ids=list(batch))
         return len(stray)
 
-    def touch_article(self, article_id: str, path: str, mtime_ns: int, size: int) -> None:
-        """Remember a new file stamp for unchanged content, so the next refresh skips the file."""
-        self.articles.update(
-            ids=[article_id], metadatas=[{"path": path, "mtime_ns": str(mtime_ns), "size": size}]
-        )
+    def touch_articles(self, stamps: dict[str, dict]) -> None:
+        """Remember new file stamps (and segment keys) of unchanged articles, so the next
+        refresh skips their files."""
+        ids = list(stamps)
+        for batch in _batches(ids, 500):
+            self.articles.update(ids=list(batch), metadatas=[stamps[i] for i in batch])
 
     def mark_refreshed(self, new_generation: bool = True) -> None:
         """Record the refresh time, and a new generation if content changed (caches key on it)."""
@@ -368,7 +422,7 @@ def chunk_from_meta(chunk_id: str, text: str, meta: dict) -> Chunk:
         paragraph_start=meta["paragraph_start"],
         paragraph_end=meta["paragraph_end"],
         title=meta["title"],
-        published=dt.date.fromisoformat(meta["published"]),
+        published=_date_or_none(meta.get("published")),
         source=meta.get("source"),
         url=meta.get("url"),
         section=meta.get("section"),
@@ -385,10 +439,12 @@ def _chunk_meta(chunk: Chunk) -> dict:
         "paragraph_start": chunk.paragraph_start,
         "paragraph_end": chunk.paragraph_end,
         "title": chunk.title,
-        "published": chunk.published.isoformat(),
-        "published_ord": date_ordinal(chunk.published),
+        "dated": chunk.published is not None,
         "content_hash": chunk.content_hash,
     }
+    if chunk.published:
+        meta["published"] = chunk.published.isoformat()
+        meta["published_ord"] = date_ordinal(chunk.published)
     optional = {"source": chunk.source, "url": chunk.url, "section": chunk.section}
     meta.update({key: value for key, value in optional.items() if value is not None})
     return meta
@@ -400,15 +456,22 @@ def _article_meta(write: ArticleWrite) -> dict:
         "kind": "article",
         "content_hash": article.content_hash,
         "signature": write.signature,
-        "path": article.path,
+        "path": write.file or article.path,
         "mtime_ns": str(write.mtime_ns),
         "size": write.size,
         "chunk_count": len(write.chunks),
         "title": article.title,
-        "published": article.published.isoformat(),
+        "dated": article.published is not None,
         "paragraphs": json.dumps([[p.start, p.end, p.number] for p in article.paragraphs]),
+        "group": write.group,
+        "segments": " ".join(sorted(write.segments)),
+        "stripped": " ".join(sorted(write.stripped)),
     }
-    optional = {"source": article.source, "url": article.url}
+    optional = {
+        "source": article.source,
+        "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+    }
     meta.update({key: value for key, value in optional.items() if value is not None})
     return meta
 
@@ -423,7 +486,10 @@ def _indexed_from_meta(record_id: str, meta: dict) -> IndexedArticle:
         size=meta["size"],
         chunk_count=meta["chunk_count"],
         title=meta["title"],
-        published=meta["published"],
+        published=meta.get("published"),
+        group=meta.get("group", ""),
+        segments=frozenset(meta.get("segments", "").split()),
+        stripped=frozenset(meta.get("stripped", "").split()),
     )
 
 
@@ -435,12 +501,16 @@ def _stored_from_record(record_id: str, text: str, meta: dict) -> StoredArticle:
     return StoredArticle(
         id=record_id,
         title=meta["title"],
-        published=dt.date.fromisoformat(meta["published"]),
+        published=_date_or_none(meta.get("published")),
         source=meta.get("source"),
         url=meta.get("url"),
         text=text,
         paragraphs=paragraphs,
     )
+
+
+def _date_or_none(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
 
 
 def _writer_is_dead(meta: dict) -> bool:

@@ -92,19 +92,15 @@ def test_missing_title_is_derived_from_first_sentence(tmp_path: Path):
 
 
 def test_bad_files_give_one_clear_problem_each(tmp_path: Path):
-    (tmp_path / "latin1.txt").write_bytes("date 2025-01-01 caf\xe9".encode("latin-1"))
     (tmp_path / "empty.md").write_text("---\ntitle: Nothing\ndate: 2025-01-01\n---\n\n")
-    (tmp_path / "baddate.txt").write_text("date 29/10/2025 Some body text.")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02garbage")
     (tmp_path / "huge.txt").write_text("date 2025-01-01 " + "word " * 400)
-    (tmp_path / "nodate.txt").write_text("Just some text with no date at all.")
+    (tmp_path / "rows.csv").write_text("headline,when\nA story,2025-01-01\n")
     expected = {
-        "latin1.txt": "UTF-8",
         "empty.md": "empty body",
-        "baddate.txt": "unparsable date",
         "binary.txt": "binary",
         "huge.txt": "limit",
-        "nodate.txt": "no date",
+        "rows.csv": "no body column",
     }
     for name, words in expected.items():
         parsed = read_articles(tmp_path / name, tmp_path, max_bytes=1000)
@@ -113,9 +109,90 @@ def test_bad_files_give_one_clear_problem_each(tmp_path: Path):
         assert name in problem.path and words in problem.reason, (name, problem.reason)
 
 
+def test_undated_and_oddly_dated_files_are_indexed_with_a_warning_not_refused(tmp_path: Path):
+    (tmp_path / "nodate.txt").write_text("Just some text with no date at all.")
+    (tmp_path / "baddate.txt").write_text("date someday Some body text.")
+    (tmp_path / "written.txt").write_text("date 29/10/2025 Some body text.")
+    (tmp_path / "latin1.txt").write_bytes("date 2025-01-01 Le café est fermé.".encode("latin-1"))
+    nodate, baddate, written, latin1 = (
+        read_one(tmp_path / name)
+        for name in ("nodate.txt", "baddate.txt", "written.txt", "latin1.txt")
+    )
+    assert nodate.articles[0].published is None and not nodate.problems
+    assert baddate.articles[0].published is None
+    assert "someday" in baddate.warnings[0].reason and "undated" in baddate.warnings[0].reason
+    assert written.articles[0].published == dt.date(2025, 10, 29)
+    assert latin1.articles[0].text == "Le café est fermé."
+    assert "not UTF-8" in latin1.warnings[0].reason and not latin1.problems
+
+
 def test_discover_skips_hidden_and_partial_files(tmp_path: Path):
     for name in ["a.txt", ".hidden.txt", "b.md.part", "~lock.txt", "notes.pdf", "sub/c.json"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     found = sorted(f.relative_to(tmp_path).as_posix() for f, _ in discover([tmp_path]))
     assert found == ["a.txt", "sub/c.json"]
+
+
+def test_plain_text_takes_its_short_first_line_as_title_and_is_undated(tmp_path: Path):
+    path = tmp_path / "story.txt"
+    path.write_text(
+        "Bahia Cocoa Review\n\nShowers continued throughout the week in\n"
+        "the Bahia cocoa zone, alleviating the drought.\n    The dry period means the "
+        "temporao will be late.\n"
+    )
+    (article,) = read_one(path).articles
+    assert article.title == "Bahia Cocoa Review"
+    assert article.published is None
+    assert article.text.startswith("Showers continued throughout the week in the Bahia")
+    assert [p.number for p in article.paragraphs] == [1, 2]
+
+
+def test_records_under_common_field_names_and_dates_from_urls(tmp_path: Path):
+    records = [
+        {"headline": "A", "story": "Alpha text.", "pubDate": "Wed, 26 Nov 2025 08:00:00 GMT"},
+        {"url": "https://x.org/2025/08/15/b", "content": "Beta text.", "source": "X"},
+        {"url": "https://x.org/news/c", "article": "Gamma text.", "publishedAt": "never"},
+    ]
+    path = tmp_path / "scrape.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    parsed = read_one(path)
+    a, b, c = parsed.articles
+    assert (a.title, a.text, a.published) == ("A", "Alpha text.", dt.date(2025, 11, 26))
+    assert (b.title, b.published, b.source) == ("Beta text", dt.date(2025, 8, 15), "X")
+    assert c.published is None
+    (warning,) = parsed.warnings
+    assert warning.path.endswith("scrape.jsonl:3") and "undated" in warning.reason
+    assert parsed.problems == []
+
+
+def test_csv_rows_are_articles_and_a_row_without_body_is_named(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,headline,published,text\n"
+        '7,Talks collapse,2025-10-29,"Negotiators failed.\n\nThe UN urged calm."\n'
+        "8,Empty row,2025-10-30,\n"
+        "9,Ceasefire,26 Nov 2025,The ceasefire held.\n"
+    )
+    parsed = read_one(path)
+    assert [(a.id, a.title, a.published) for a in parsed.articles] == [
+        ("export.csv#7", "Talks collapse", dt.date(2025, 10, 29)),
+        ("export.csv#9", "Ceasefire", dt.date(2025, 11, 26)),
+    ]
+    assert [p.number for p in parsed.articles[0].paragraphs] == [1, 2]
+    (problem,) = parsed.problems
+    assert problem.path.endswith("export.csv:row 3") and "missing body" in problem.reason
+
+
+def test_tsv_is_read_like_csv(tmp_path: Path):
+    path = tmp_path / "export.tsv"
+    path.write_text("title\tdate\tbody\nTalks\t2025-10-29\tNegotiators failed, again.\n")
+    (article,) = read_one(path).articles
+    assert (article.title, article.text) == ("Talks", "Negotiators failed, again.")
+
+
+def test_collections_get_a_larger_size_limit_than_single_articles(tmp_path: Path):
+    rows = "".join(f"{i},Story {i},2025-01-01,Body text number {i}.\n" for i in range(200))
+    (tmp_path / "big.csv").write_text("id,title,date,body\n" + rows)
+    parsed = read_articles(tmp_path / "big.csv", tmp_path, max_bytes=1000)
+    assert len(parsed.articles) == 200 and not parsed.problems

@@ -35,7 +35,9 @@ def check_contract(payload: dict, articles: Path) -> None:
             "source",
             "url",
             "paragraph",
+            "sentence",
             "quote",
+            "speaker",
         }
         dt.date.fromisoformat(citation["published"])
         assert isinstance(citation["paragraph"], int) and citation["paragraph"] >= 1

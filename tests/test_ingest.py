@@ -64,12 +64,12 @@ def test_bad_file_does_not_stop_the_batch_or_lose_its_indexed_version(
 ):
     newsdesk.refresh()
     before = newsdesk.store.count_chunks()
-    (articles_dir / "000_18c95c43f10e2761.txt").write_bytes(b"date 2025-11-26 \xff\xfe broken")
+    (articles_dir / "000_18c95c43f10e2761.txt").write_bytes(b"\x00\x01 overwritten by a binary")
     (articles_dir / "new.md").write_text("---\ntitle: New\ndate: 2025-12-01\n---\nFresh news.\n")
     report = newsdesk.refresh()
     assert report.added == ["new.md"]
     assert [p.path for p in report.failed] == [str(articles_dir / "000_18c95c43f10e2761.txt")]
-    assert "UTF-8" in report.failed[0].reason
+    assert "binary" in report.failed[0].reason
     assert report.removed == []
     assert newsdesk.store.count_chunks() == before + 1
 

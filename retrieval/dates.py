@@ -1,0 +1,125 @@
+"""Publication dates from whatever a real archive holds: field names, formats, URLs.
+
+Exports and scrapes name the date field in many ways (`publishedAt`, `pubDate`, …) and write
+it in many formats (ISO 8601 with a time and zone, RFC 2822, "26 Nov 2025"); many carry it only
+in the URL (`/2025/08/15/`). An article with no readable date is still indexed, as undated:
+a date helps a reader place a quote, but its absence must never keep the article out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from collections.abc import Mapping
+
+DATE_FIELDS = (
+    "date", "published", "published_at", "publishedat", "pubdate", "datepublished",
+    "publication_date", "created_at", "createdat", "datetime", "timestamp", "time",
+)  # fmt: skip
+"""Record fields that may hold the publication date, most specific first (compared lower-cased)."""
+
+_HAS_YEAR = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
+_URL_DATE = re.compile(
+    r"/(?P<y>(?:19|20)\d\d)[/-](?P<m>0?[1-9]|1[0-2])[/-](?P<d>0?[1-9]|[12]\d|3[01])(?:/|[-_]|$)"
+)
+_URL_COMPACT_DATE = re.compile(
+    r"/(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])/"
+)
+_EPOCH_RANGE = (1e8, 1e10)  # seconds since 1970 for dates from 1973 to 2286
+
+
+class DateError(ValueError):
+    """A date value that reads as no date; the message names the value."""
+
+
+def read_date(value: object) -> dt.date:
+    """The calendar day `value` names, as written (a time zone never moves the day).
+
+    Accepts dates, datetimes, epoch seconds or milliseconds, ISO 8601, RFC 2822 and the
+    common written forms ("26 Nov 2025", "November 26, 2025"). Raises DateError otherwise.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_epoch(float(value))
+    text = str(value).strip()
+    if not text:
+        raise DateError("empty date")
+    if text.isdigit() and len(text) >= 9:
+        return _from_epoch(float(text))
+    for reader in (_iso, _rfc2822, _written):
+        day = reader(text)
+        if day is not None:
+            return day
+    raise DateError(f"unreadable date {text!r}")
+
+
+def date_from_fields(record: Mapping[str, object]) -> tuple[dt.date | None, str | None]:
+    """(date, problem): the first date field that reads as a date, else a note on why not."""
+    fields = {str(key).lower(): value for key, value in record.items()}
+    problem = None
+    for name in DATE_FIELDS:
+        value = fields.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            return read_date(value), None
+        except DateError as err:
+            problem = problem or f"field `{name}`: {err}"
+    return None, problem
+
+
+def date_from_url(url: str | None) -> dt.date | None:
+    """`https://x.org/2025/08/15/story` → 2025-08-15; None when the URL carries no date."""
+    if not url:
+        return None
+    for pattern in (_URL_DATE, _URL_COMPACT_DATE):
+        match = pattern.search(url)
+        if match:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                continue
+    return None
+
+
+def _from_epoch(seconds: float) -> dt.date:
+    if seconds > _EPOCH_RANGE[1]:  # milliseconds
+        seconds /= 1000
+    if not _EPOCH_RANGE[0] <= seconds <= _EPOCH_RANGE[1]:
+        raise DateError(f"number {seconds:.0f} is not a plausible timestamp")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).date()
+
+
+def _iso(text: str) -> dt.date | None:
+    try:
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _rfc2822(text: str) -> dt.date | None:
+    try:
+        return email.utils.parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _written(text: str) -> dt.date | None:
+    """ "26 Nov 2025", "Nov. 26, 2025", "Wednesday, 26 November 2025 08:00 PKT"."""
+    if not _HAS_YEAR.search(text) or len(text) > 60:
+        return None  # dateutil would fill a missing year from today: not a date we can trust
+    from dateutil import parser
+
+    try:
+        yearfirst = bool(re.match(r"\d{4}\D", text))
+        return parser.parse(text, fuzzy=True, yearfirst=yearfirst).date()
+    except (ValueError, OverflowError, parser.ParserError):
+        return None
