@@ -11,8 +11,12 @@ from retrieval.settings import Settings
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def bench_settings(data_dir: Path, articles_dir: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=data_dir, articles_dirs=[articles_dir])
+def bench_settings(data_dir: Path, articles_dir: Path, **overrides) -> Settings:
+    """Settings for a scratch store. Synthetic corpora (bench.corpus) remix a small pool of
+    real sentences, so every sentence recurs: they are run with `strip_boilerplate=False`
+    unless the caller says otherwise (real corpora do)."""
+    overrides.setdefault("strip_boilerplate", False)
+    return Settings(_env_file=None, data_dir=data_dir, articles_dirs=[articles_dir], **overrides)
 
 
 def percentile(values: list[float], pct: float) -> float:

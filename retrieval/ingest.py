@@ -120,7 +120,8 @@ class Ingestor:
 
     @property
     def signature(self) -> str:
-        return f"{self.chunker.signature}|{self.embedder.name}|{_PIPELINE_VERSION}"
+        stripping = "strip" if self.settings.strip_boilerplate else "keep"
+        return f"{self.chunker.signature}|{self.embedder.name}|{_PIPELINE_VERSION}:{stripping}"
 
     def refresh(
         self,
@@ -266,7 +267,9 @@ class Ingestor:
         pending: list[_Pending] = []
         touched: dict[str, dict] = {}
         for read in reads:
-            article, removed, matched = strip(read.article, boilerplate.get(read.group, _NONE))
+            article, removed, matched = read.article, [], set()
+            if self.settings.strip_boilerplate:
+                article, removed, matched = strip(article, boilerplate.get(read.group, _NONE))
             report.stripped.add(removed)
             report.undated += article.published is None
             item = _Pending(

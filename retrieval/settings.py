@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = 80
     embed_batch_size: int = 64
     max_file_mb: float = 10.0
+    strip_boilerplate: bool = True
 
     top_k: int = 8
     max_citations: int = 3

@@ -88,9 +88,14 @@ def test_ingest_of_explicit_files_never_removes_others(newsdesk: Newsdesk, tmp_p
 def test_killed_ingest_is_completed_by_the_next_refresh(tmp_path: Path):
     """kill -9 in the middle of a batch: the next refresh leaves no duplicate, no gap."""
     articles = tmp_path / "articles"
-    make_corpus(articles, 120, paragraphs=8)
+    make_corpus(articles, 120, paragraphs=8)  # remixed sentences: all "recur", keep them
     data = tmp_path / "data"
-    env = {**os.environ, "NEWSDESK_DATA_DIR": str(data), "NEWSDESK_ARTICLES_DIRS": str(articles)}
+    env = {
+        **os.environ,
+        "NEWSDESK_DATA_DIR": str(data),
+        "NEWSDESK_ARTICLES_DIRS": str(articles),
+        "NEWSDESK_STRIP_BOILERPLATE": "false",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "refresh", "--json"],
         cwd=REPO,
@@ -98,7 +103,7 @@ def test_killed_ingest_is_completed_by_the_next_refresh(tmp_path: Path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    desk = Newsdesk(make_settings(data, articles))
+    desk = Newsdesk(make_settings(data, articles, strip_boilerplate=False))
     sqlite = data / "chroma" / "chroma.sqlite3"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
