@@ -63,16 +63,24 @@ def report_view(report: IngestReport) -> Text:
         if i:
             line.append(" · ")
         line.append(f"{value} {name}", style=styles[name] if value else "dim")
+    if report.undated:
+        line.append(f" · {report.undated} undated", style="dim")
+    if report.stripped.segments:
+        line.append(f" · {report.stripped.segments} boilerplate segments stripped", style="dim")
     timing = f"  ({report.chunks_embedded} chunks embedded in {report.seconds:.1f} s)"
     line.append(timing, style="dim")
     return line
 
 
 def problems_view(report: IngestReport) -> Text:
+    """What was skipped (warning) and what was read with a caveat (note), a line each."""
     text = Text()
     for problem in report.failed:
         text.append("warning: ", style="bold yellow")
         text.append(f"{escape(problem.path)}: {problem.reason}\n")
+    for caveat in report.warnings:
+        text.append("note: ", style="bold cyan")
+        text.append(f"{escape(caveat.path)}: {caveat.reason}\n")
     return text
 
 
