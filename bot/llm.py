@@ -11,30 +11,25 @@ extractive answer is returned instead, with a one-line note saying why.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.prompts import PromptTemplate
 
-from bot.answer import (
-    Answer,
-    Answerer,
-    Citation,
-    Conversation,
-    ExtractiveAnswerer,
-    best_quote,
-    cite,
-)
+from bot.answer import ExtractiveAnswerer
+from bot.citing import best_quote, cite
+from bot.evidence import judge
 from bot.question import analyse, is_follow_up
+from bot.types import Answer, Answerer, Citation, Conversation
 from retrieval.search import Hit, SearchFilters
 from retrieval.sentences import sentence_spans
 from retrieval.settings import PROMPTS_DIR, Settings
-from retrieval.store import StoredArticle
 
 log = logging.getLogger("newsdesk.llm")
 NO_EVIDENCE = "NO_EVIDENCE"
@@ -84,6 +79,20 @@ def fence(text: str) -> str:
     return text.replace("<passage", "‹passage").replace("</passage", "‹/passage")
 
 
+@dataclass(frozen=True)
+class Passage:
+    """What the model is shown as `<passage n=…>`, and how a citation of it is made."""
+
+    title: str
+    published: dt.date | None
+    text: str
+    cite: Callable[[int, list[str]], Citation]  # (n, the claims made of it) → Citation
+
+    @property
+    def date_text(self) -> str:
+        return self.published.isoformat() if self.published else "undated"
+
+
 class GenerativeAnswerer:
     """Answers with a chat model, keeping the extractive answerer's guarantees."""
 
@@ -114,22 +123,55 @@ class GenerativeAnswerer:
         except LLMError as err:
             return self._fallback(question, conversation, filters, err)
         parsed = analyse(standalone)
+        if parsed.asks_person:
+            spoken = self.extractive.speech.answer(question, parsed, standalone, filters)
+            if spoken is not None:
+                if not spoken.found:
+                    return spoken
+                return self._generated(question, standalone, quotations(spoken), on_token,
+                                       lambda: spoken, conversation, filters)  # fmt: skip
         hits = self.extractive.searcher.search(standalone, self.settings.top_k, filters)
-        best = max((h.similarity for h in hits if h.similarity is not None), default=0.0)
-        if best < self.settings.min_relevance:
+        evidence = judge(parsed, hits, self.extractive.searcher, self.settings.min_relevance)
+        if not evidence.found:
             return self.extractive.no_evidence(question, standalone)
+        passages = [self._chunk_passage(hit) for hit in hits]
+        compose = lambda: self.extractive.compose(question, standalone, parsed, hits)  # noqa: E731
+        return self._generated(
+            question, standalone, passages, on_token, compose, conversation, filters
+        )
+
+    def _generated(
+        self,
+        question: str,
+        standalone: str,
+        passages: list[Passage],
+        on_token: Callable[[str], None] | None,
+        extractive: Callable[[], Answer],
+        conversation: Conversation | None,
+        filters: SearchFilters | None,
+    ) -> Answer:
+        """The model's answer over `passages`, checked; else the extractive one with a note."""
         try:
-            reply = self.generate(standalone, hits, on_token)
+            reply = self.generate(standalone, passages, on_token)
         except LLMError as err:
             return self._fallback(question, conversation, filters, err)
         if reply.strip() == NO_EVIDENCE or reply.strip().startswith(NO_EVIDENCE):
             return self.extractive.no_evidence(question, standalone)
-        checked = self.check(question, standalone, reply, hits)
+        checked = self.check(question, standalone, reply, passages)
         if checked is None:
             note = "The language model's answer cited no passage; showing quoted passages instead."
-            fallback = self.extractive.compose(question, standalone, parsed, hits)
-            return _with_note(fallback, note)
+            return _with_note(extractive(), note)
         return checked
+
+    def _chunk_passage(self, hit: Hit) -> Passage:
+        def cite_claims(n: int, claims: list[str]) -> Citation:
+            article = self.extractive.store.get_articles([hit.chunk.article_id])[
+                hit.chunk.article_id
+            ]
+            start, end = best_quote(article, hit.chunk, " ".join(claims))
+            return cite(n, article, start, end)
+
+        return Passage(hit.chunk.title, hit.chunk.published, hit.chunk.text, cite_claims)
 
     # -- steps -----------------------------------------------------------------------
     def standalone(self, question: str, conversation: Conversation | None) -> str:
@@ -147,21 +189,21 @@ class GenerativeAnswerer:
         rewritten = text.strip().strip('"').splitlines()[0].strip() if text.strip() else ""
         return rewritten or question
 
-    def messages(self, question: str, hits: list[Hit]) -> list:
-        passages = "\n\n".join(
-            f'<passage n="{n}" title="{fence(hit.chunk.title)}" '
-            f'date="{_passage_date(hit)}">\n{fence(hit.chunk.text)}\n</passage>'
-            for n, hit in enumerate(hits, start=1)
+    def messages(self, question: str, passages: list[Passage]) -> list:
+        fenced = "\n\n".join(
+            f'<passage n="{n}" title="{fence(p.title)}" date="{p.date_text}">\n'
+            f"{fence(p.text)}\n</passage>"
+            for n, p in enumerate(passages, start=1)
         )
         return [
             SystemMessage(system_prompt()),
-            HumanMessage(prompt("answer").format(question=question, passages=passages)),
+            HumanMessage(prompt("answer").format(question=question, passages=fenced)),
         ]
 
     def generate(
-        self, question: str, hits: list[Hit], on_token: Callable[[str], None] | None
+        self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None
     ) -> str:
-        messages = self.messages(question, hits)
+        messages = self.messages(question, passages)
         if on_token is None:
             return self._invoke(messages)
         parts: list[str] = []
@@ -175,13 +217,15 @@ class GenerativeAnswerer:
             raise LLMError(_describe(err)) from err
         return _validated("".join(parts))
 
-    def check(self, question: str, standalone: str, reply: str, hits: list[Hit]) -> Answer | None:
+    def check(
+        self, question: str, standalone: str, reply: str, passages: list[Passage]
+    ) -> Answer | None:
         """Keep cited sentences (valid numbers only), renumber, attach exact quotes."""
         sentences = [reply[s:e] for s, e in sentence_spans(reply)]
         kept: list[tuple[str, list[int]]] = []
         for sentence in sentences:
             numbers = [int(n) for n in _MARKERS.findall(sentence)]
-            valid = [n for n in numbers if 1 <= n <= len(hits)]
+            valid = [n for n in numbers if 1 <= n <= len(passages)]
             body = _MARKERS.sub("", sentence).strip()
             body = re.sub(r"\s+([.,;:!?])", r"\1", body)
             if not body:
@@ -198,13 +242,7 @@ class GenerativeAnswerer:
             for n in numbers:
                 renumber.setdefault(n, len(renumber) + 1)
                 claims.setdefault(n, []).append(body)
-        articles = self.extractive.store.get_articles(
-            hits[n - 1].chunk.article_id for n in renumber
-        )
-        citations = [
-            _citation(renumber[n], articles[hits[n - 1].chunk.article_id], hits[n - 1], claims[n])
-            for n in renumber
-        ]
+        citations = [passages[n - 1].cite(renumber[n], claims[n]) for n in renumber]
         text = " ".join(
             body + "".join(f" [{renumber[n]}]" for n in numbers) for body, numbers in kept
         )
@@ -229,12 +267,6 @@ class GenerativeAnswerer:
         answer = self.extractive.answer(question, conversation, filters)
         note = f"The language model is unavailable ({err}); showing quoted passages instead."
         return _with_note(answer, note)
-
-
-def _citation(n: int, article: StoredArticle, hit: Hit, claims: list[str]) -> Citation:
-    """Citation `n`: the part of the cited passage that best supports the claims made of it."""
-    start, end = best_quote(article, hit.chunk, " ".join(claims))
-    return cite(n, article, start, end)
 
 
 def _with_note(answer: Answer, note: str) -> Answer:
@@ -272,5 +304,11 @@ def _describe(err: Exception) -> str:
     return name
 
 
-def _passage_date(hit: Hit) -> str:
-    return hit.chunk.published.isoformat() if hit.chunk.published else "undated"
+def quotations(spoken: Answer) -> list[Passage]:
+    """A person's answer as passages: each is one of their quotations, cited as it stands
+    (with its speaker), so the model can only ever cite that person's own words."""
+    sources = [*spoken.citations, *spoken.more]
+    return [
+        Passage(c.title, c.published, c.quote, lambda n, _claims, c=c: replace(c, n=n))
+        for c in sources
+    ]

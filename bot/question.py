@@ -1,8 +1,9 @@
-"""What a question asks: its topic terms, the people it asks about, and whether it follows up.
+"""What a question asks: its topic terms, the person it asks about, and whether it follows up.
 
 The extractive answerer needs no language model, so it reads questions with a few rules:
-"What did Asif say about Tora Bora?" asks for *speech* by *asif* about *tora, bora*;
-"When did he say it?" is a *when* question that *follows up* the previous turn.
+"What did Asif say about Tora Bora?" asks for *speech* by *Asif* about the topic *Tora Bora*;
+"When did he say it?" is a *when* question that *follows up* the previous turn. Who "Asif" is
+is not decided here: `bot.said` resolves the name against the archive's speakers.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.attribution import SPEECH_VERBS, speaker_key
 from retrieval.articles import parse_date
-from retrieval.search import SearchFilters, tokenize
+from retrieval.search import SearchFilters, stem, tokenize
+from retrieval.speakers import lexicon, name_key
 
 STOPWORDS = {
     "a", "about", "according", "after", "all", "also", "an", "and", "any", "are", "as", "at",
@@ -22,53 +23,120 @@ STOPWORDS = {
     "them", "then", "there", "these", "they", "this", "those", "to", "us", "was", "we", "were",
     "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would",
     "you", "your", "tell", "know", "else", "think", "thought", "archive", "news", "article",
-    "articles", "anything", "something", "happened", "happen", "say", "says", "said",
+    "articles", "anything", "something", "happened", "happen", "say", "says", "said", "saying",
+    "regarding", "concerning", "over", "latest", "recently", "ever", "publicly", "comment",
+    "comments", "remarks", "view", "views", "statement", "statements", "words", "reaction",
 }  # fmt: skip
+_ASK_VERBS = (
+    "say|said|tell|told|think|thought|mean|react|respond|claim|threaten|want|warn|announce|"
+    "add|comment|argue|predict|expect|write|state|declare|promise|insist|suggest|believe|"
+    "feel|admit|deny|reveal|reply|urge|stress|note|have to say|had to say"
+)
 _PRONOUNS = re.compile(r"\b(he|she|they|him|her|them|his|it|that|this|those|these)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his)\b", re.I)
 _ASKED_PERSON = re.compile(
-    rf"\b(?:did|does|do|has|have|had|was|is|will|would)\s+(?P<name>(?:[A-Z][\w’'-]+\s+){{1,3}})"
-    rf"(?:{SPEECH_VERBS}|think|mean|react|respond|claim|threaten|want)",
+    rf"\b(?:did|does|do|has|have|had|was|is|will|would|could)\s+(?P<name>[^?,;]{{1,60}}?)\s+"
+    rf"(?:{_ASK_VERBS})\b",
+    re.I,
 )
 _POSSESSIVE_PERSON = re.compile(
-    r"\b(?P<name>[A-Z][\w-]+)(?:’s|'s)\s+"
-    r"(?:view|comment|remark|words|statement|warning|position)"
+    r"\b(?P<name>[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+){0,3})(?:’s|'s)\s+"
+    r"(?:view|comment|remark|word|statement|warning|position|response|reaction|stance|take|"
+    r"opinion|quote|claim|argument|prediction|forecast)",
 )
-_ACCORDING_TO = re.compile(r"\baccording to\s+(?P<name>(?:[A-Z][\w’'-]+\s*){1,3})")
+_ACCORDING_TO = re.compile(
+    r"\b(?i:according to)\s+(?P<name>[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})"
+)
+_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning|over|of)\s+(?P<topic>.+?)[?.!]*\s*$", re.I)
 _SPEECH_QUESTION = re.compile(
-    rf"\b(?:{SPEECH_VERBS}|tell|think|comment|quote|react|respond|claim|threaten|view)\b", re.I
+    rf"\b(?:{_ASK_VERBS}|quote|view|statement|remark|reaction|position)s?\b", re.I
 )
 _WHEN = re.compile(r"^\s*(?:when|what date|on what day|which day)\b", re.I)
+_NOT_NAMES = {
+    "he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "his", "anyone",
+    "anybody", "someone", "somebody", "people", "nobody", "everyone",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Question:
     text: str
-    terms: tuple[str, ...]
-    people: tuple[str, ...]  # speaker keys, e.g. ("asif",)
-    person_names: tuple[str, ...]  # as written, e.g. ("Asif",)
+    terms: tuple[str, ...]  # stemmed topic terms, the person's name left out
+    person_names: tuple[str, ...]  # as written, e.g. ("Asif",) or ("the Bundesbank",)
+    topic: str  # what the person is asked about: "Tora Bora" ("" when not said)
     asks_speech: bool
     asks_when: bool
     has_pronoun: bool
     has_proper_name: bool
 
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Name keys of the people asked about, e.g. ("asif",)."""
+        return tuple(name_key(n) for n in self.person_names)
+
+    @property
+    def asks_person(self) -> bool:
+        """ "What did X say (about Y)?": answered only with X's own words."""
+        return bool(self.person_names) and self.asks_speech
+
 
 def analyse(text: str) -> Question:
-    names = _asked_people(text)
-    people = tuple(speaker_key(n) for n in names)
+    names = asked_people(text)
+    name_words = {word for name in names for word in tokenize(name)}
+    topic = _topic(text, names)
     terms = tuple(
-        dict.fromkeys(stem(t) for t in tokenize(text) if t not in STOPWORDS and t not in people)
+        dict.fromkeys(
+            stem(t) for t in tokenize(topic or text) if t not in STOPWORDS and t not in name_words
+        )
     )
     return Question(
         text=text,
         terms=terms,
-        people=people,
         person_names=tuple(names),
-        asks_speech=bool(_SPEECH_QUESTION.search(text)),
+        topic=topic,
+        asks_speech=bool(_SPEECH_QUESTION.search(text)) or bool(_ACCORDING_TO.search(text)),
         asks_when=bool(_WHEN.search(text)),
         has_pronoun=bool(_PRONOUNS.search(text)),
         has_proper_name=bool(re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", text.strip())),
     )
+
+
+def asked_people(text: str) -> list[str]:
+    """The people (or bodies) a question asks about, as written: "Asif", "the Bundesbank"."""
+    names: list[str] = []
+    for pattern in (_ASKED_PERSON, _POSSESSIVE_PERSON, _ACCORDING_TO):
+        for match in pattern.finditer(text):
+            name = _clean(match.group("name"))
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _clean(raw: str) -> str | None:
+    words = raw.strip().split()
+    while words and words[-1].lower() in {"ever", "really", "actually", "publicly", "also"}:
+        words = words[:-1]
+    while words and words[0].lower() in {"ever", "really", "actually", "publicly", "also"}:
+        words = words[1:]
+    name = " ".join(words).strip(" ,")
+    if not name or name.lower() in _NOT_NAMES or len(words) > 6:
+        return None
+    if not any(word[:1].isupper() for word in words) and len(words) > 3:
+        return None
+    if not name_key(name):
+        return None
+    return name
+
+
+def _topic(text: str, names: list[str]) -> str:
+    """The "about Y" part of the question, else the question without its person."""
+    match = _TOPIC.search(text)
+    if match and names:
+        return match.group("topic").strip()
+    rest = text
+    for name in names:
+        rest = re.sub(rf"{re.escape(name)}(?:['’]s)?", " ", rest)
+    return " ".join(rest.split()) if names else ""
 
 
 _FILTER = re.compile(r'\b(since|until|source):(?:"([^"]+)"|(\S+))', re.I)
@@ -90,7 +158,12 @@ def extract_filters(text: str) -> tuple[str, SearchFilters]:
 
 
 def is_follow_up(question: Question) -> bool:
-    """A pronoun and no name of its own: "When did he say it?", "What else did she add?"."""
+    """A pronoun and no name of its own: "When did he say it?", "What else did she add?",
+    "And what did he say about the Taliban?" (a topic named, the person not)."""
+    if question.person_names:
+        return False
+    if _PERSON_PRONOUN.search(question.text):
+        return True
     return question.has_pronoun and not question.has_proper_name and len(question.terms) <= 3
 
 
@@ -99,19 +172,5 @@ def substitute_person(text: str, name: str) -> str:
     return _PERSON_PRONOUN.sub(name, text, count=1)
 
 
-def stem(token: str) -> str:
-    """A light suffix stripper: enough to match strike/strikes, warned/warning."""
-    for suffix in ("ings", "ing", "ies", "ed", "es", "s"):
-        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-            return token[: -len(suffix)]
-    return token
-
-
-def _asked_people(text: str) -> list[str]:
-    names: list[str] = []
-    for pattern in (_ASKED_PERSON, _POSSESSIVE_PERSON, _ACCORDING_TO):
-        for match in pattern.finditer(text):
-            name = match.group("name").strip()
-            if name and name not in names:
-                names.append(name)
-    return names
+def speech_verbs() -> frozenset[str]:
+    return lexicon()["speech_verbs"]

@@ -10,8 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.answer import Answer, Citation
-from bot.answer import human_date as _human_date
+from bot.types import Answer, Citation
+from bot.wording import human_date as _human_date
 from retrieval.ingest import IngestReport
 
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from rich.console import Console
 
 from bot import render
-from bot.answer import Conversation
 from bot.question import extract_filters
 from bot.service import Newsdesk
+from bot.types import Conversation
 from retrieval.articles import ArticleError
 
 HELP = """Ask a question about the archive, e.g. "What did Asif say about Tora Bora?".

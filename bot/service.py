@@ -13,7 +13,8 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
-from bot.answer import Answer, Answerer, Conversation, ExtractiveAnswerer
+from bot.answer import ExtractiveAnswerer
+from bot.types import Answer, Answerer, Conversation
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.ingest import Ingestor, IngestReport, ProgressCallback
 from retrieval.search import Searcher, SearchFilters
@@ -49,7 +50,7 @@ class Newsdesk:
     def answerer(self) -> Answerer:
         from bot.llm import answerer_for
 
-        extractive = ExtractiveAnswerer(self.settings, self.store, self.searcher)
+        extractive = ExtractiveAnswerer(self.settings, self.store, self.searcher, self.embedder)
         return answerer_for(self.settings, extractive)
 
     def ask(

@@ -23,10 +23,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot import slack_blocks as blocks
-from bot.answer import Answer, Conversation
 from bot.question import extract_filters
 from bot.service import Newsdesk
 from bot.slack_store import SlackStore
+from bot.types import Answer, Conversation
 from retrieval.articles import ArticleError
 from retrieval.search import SearchFilters
 

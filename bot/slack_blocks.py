@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import re
 
-from bot.answer import Answer, Citation, human_date
+from bot.types import Answer, Citation
+from bot.wording import human_date
 
 MORE_SOURCES_ACTION = "newsdesk_more_sources"
 VOTE_UP_ACTION = "newsdesk_vote_up"

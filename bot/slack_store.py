@@ -14,7 +14,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from bot.answer import Answer
+from bot.types import Answer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (

@@ -29,6 +29,7 @@ from retrieval.boilerplate import (
 )
 from retrieval.chunking import Chunk, Chunker
 from retrieval.embedding import Embedder
+from retrieval.quotes import Quote, QuoteExtractor
 from retrieval.settings import Settings
 from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
 
@@ -37,7 +38,7 @@ ProgressCallback = Callable[[int, int], None]
 
 _EMBED_BATCH_CHUNKS = 512
 _NONE = Boilerplate()
-_PIPELINE_VERSION = "text-v2"  # layout and boilerplate rules: a change re-reads every article
+_PIPELINE_VERSION = "text-v2+quotes-v1"  # layout, boilerplate, quote rules: a change re-reads all
 
 
 @dataclass
@@ -51,6 +52,7 @@ class IngestReport:
     undated: int = 0  # articles read without a date (indexed all the same)
     stripped: StripReport = field(default_factory=StripReport)
     chunks_embedded: int = 0
+    quotes_indexed: int = 0
     seconds: float = 0.0
 
     @property
@@ -71,6 +73,7 @@ class IngestReport:
             **self.counts(),
             "undated": self.undated,
             "chunks_embedded": self.chunks_embedded,
+            "quotes_indexed": self.quotes_indexed,
             "seconds": round(self.seconds, 3),
             "stripped": self.stripped.to_dict(),
             "problems": [{"path": p.path, "reason": p.reason} for p in self.failed],
@@ -112,11 +115,13 @@ class Ingestor:
         store: ChunkStore,
         embedder: Embedder,
         chunker: Chunker | None = None,
+        quote_extractor: QuoteExtractor | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.chunker = chunker or Chunker(settings.chunk_size, settings.chunk_overlap)
+        self.quote_extractor = quote_extractor or QuoteExtractor()
 
     @property
     def signature(self) -> str:
@@ -361,7 +366,16 @@ class Ingestor:
             in_flight: Future | None = None
             for batch in _batches_of_chunks(chunked, _EMBED_BATCH_CHUNKS):
                 texts = [chunk.text for _, chunks in batch for chunk in chunks]
-                writes = self._article_writes(batch, self.embedder.embed(texts, advance))
+                vectors = self.embedder.embed(texts, advance)
+                quotes = list(self.quote_extractor.extract(item.article for item, _ in batch))
+                quote_texts = [
+                    item.article.text[q.start : q.end]
+                    for (item, _), found in zip(batch, quotes, strict=True)
+                    for q in found
+                ]
+                quote_vectors = self.embedder.embed(quote_texts)
+                writes = self._article_writes(batch, vectors, quotes, quote_vectors)
+                report.quotes_indexed += len(quote_texts)
                 if in_flight:
                     in_flight.result()  # keep order, surface store errors
                 in_flight = writer.submit(self._replace, writes)
@@ -376,11 +390,16 @@ class Ingestor:
         self.store.mark_refreshed()  # other processes' caches pick up each batch
 
     def _article_writes(
-        self, batch: list[tuple[_Pending, list[Chunk]]], vectors: np.ndarray
+        self,
+        batch: list[tuple[_Pending, list[Chunk]]],
+        vectors: np.ndarray,
+        quotes: list[list[Quote]],
+        quote_vectors: np.ndarray,
     ) -> list[ArticleWrite]:
-        writes, offset = [], 0
-        for item, chunks in batch:
+        writes, offset, quote_offset = [], 0, 0
+        for (item, chunks), found in zip(batch, quotes, strict=True):
             end = offset + len(chunks)
+            quote_end = quote_offset + len(found)
             writes.append(
                 ArticleWrite(
                     item.article,
@@ -394,9 +413,11 @@ class Ingestor:
                     group=item.group,
                     segments=item.segments,
                     stripped=item.stripped,
+                    quotes=found,
+                    quote_vectors=quote_vectors[quote_offset:quote_end],
                 )
             )
-            offset = end
+            offset, quote_offset = end, quote_end
         return writes
 
 

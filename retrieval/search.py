@@ -14,6 +14,7 @@ import os
 import pickle
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,11 +83,21 @@ class _LexicalIndex:
     metas: list[dict] = field(default_factory=list)
     retriever: object | None = None
     vocabulary: set[str] = field(default_factory=set)
+    document_frequency: dict[str, int] = field(default_factory=dict)  # token → chunks holding it
+    stem_frequency: dict[str, int] = field(default_factory=dict)  # stem → chunks, at most
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens; the same rule for documents and queries."""
     return _TOKEN.findall(text.lower())
+
+
+def stem(token: str) -> str:
+    """A light suffix stripper: enough to match strike/strikes, warned/warning."""
+    for suffix in ("ings", "ing", "ies", "ed", "es", "s"):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)]
+    return token
 
 
 class Searcher:
@@ -138,6 +149,15 @@ class Searcher:
             if score > 0
         ]
 
+    def document_frequency(self, token: str) -> int:
+        """How many chunks hold `token` or a word of its stem ("trusting" → "trust"):
+        0 means no article mentions it."""
+        index = self.lexical_index()
+        return index.document_frequency.get(token, 0) or index.stem_frequency.get(stem(token), 0)
+
+    def chunk_count(self) -> int:
+        return len(self.lexical_index().ids)
+
     def lexical_index(self) -> _LexicalIndex:
         """The BM25 index for the store's current generation (rebuilt after a refresh)."""
         generation = self.store.generation()
@@ -161,7 +181,8 @@ class Searcher:
                 index = pickle.load(handle)
         except Exception:  # a stale or partial cache is only a lost shortcut
             return None
-        return index if getattr(index, "generation", None) == generation else None
+        fresh = getattr(index, "generation", None) == generation
+        return index if fresh and hasattr(index, "stem_frequency") else None
 
     def _build(self, generation: str) -> _LexicalIndex:
         index = _build_lexical(self.store, generation)
@@ -189,7 +210,15 @@ def _build_lexical(store: ChunkStore, generation: str) -> _LexicalIndex:
     retriever = bm25s.BM25()
     retriever.index(corpus_tokens, show_progress=False)
     index.retriever = retriever
-    index.vocabulary = {t for tokens in corpus_tokens for t in tokens}
+    frequency: Counter = Counter()
+    for tokens in corpus_tokens:
+        frequency.update(set(tokens))
+    index.document_frequency = dict(frequency)
+    index.vocabulary = set(frequency)
+    stems: Counter = Counter()
+    for token, count in frequency.items():
+        stems[stem(token)] += count
+    index.stem_frequency = dict(stems)
     return index
 
 

@@ -32,7 +32,9 @@ import numpy as np
 
 from retrieval.articles import Article, Paragraph
 from retrieval.chunking import Chunk
+from retrieval.quotes import Quote
 from retrieval.settings import Settings
+from retrieval.speakers import Speaker
 
 _GENERATION_ID = "__generation__"
 _STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
@@ -101,6 +103,26 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
+class StoredQuote:
+    """A quote as read back from the store: its span, speaker, and where it stands."""
+
+    id: str
+    article_id: str
+    content_hash: str
+    start: int
+    end: int
+    text: str
+    speaker: Speaker | None
+    mention: str
+    cue: str
+    kind: str
+    title: str
+    published: dt.date | None
+    source: str | None
+    similarity: float | None = None  # cosine to the query, when found by similarity
+
+
+@dataclass(frozen=True)
 class ArticleWrite:
     """One article's new state: the article, its chunks and their vectors, its file stamp."""
 
@@ -112,6 +134,8 @@ class ArticleWrite:
     signature: str
     replaces_existing: bool = True  # False for a new article: no old version to clean up
     file: str = ""  # the file it was read from (an article's own `path` may name a record)
+    quotes: Sequence[Quote] = ()
+    quote_vectors: np.ndarray | Sequence = ()
     group: str = ""
     segments: frozenset[str] = frozenset()
     stripped: frozenset[str] = frozenset()
@@ -189,6 +213,11 @@ class ChunkStore:
             self.articles = self.client.get_or_create_collection(
                 f"{settings.collection}_articles", embedding_function=None
             )
+            self.quotes = self.client.get_or_create_collection(
+                f"{settings.collection}_quotes",
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
         except Exception as err:
             raise StoreError(f"cannot open collections in {self.location}: {err}") from err
         self._writer_id = f"__writer__{uuid.uuid4().hex}"
@@ -231,20 +260,25 @@ class ChunkStore:
         """Publish these articles' new versions: chunks first, manifest (the switch), cleanup."""
         if not writes:
             return
-        chunk_ids, vectors, documents, metadatas = [], [], [], []
-        for write in writes:
-            for chunk, vector in zip(write.chunks, write.vectors, strict=True):
-                chunk_ids.append(chunk.id)
-                vectors.append(vector)
-                documents.append(chunk.text)
-                metadatas.append(_chunk_meta(chunk))
-        for batch in _batches(range(len(chunk_ids)), self.client.get_max_batch_size()):
-            self.chunks.upsert(
-                ids=[chunk_ids[i] for i in batch],
-                embeddings=np.asarray([vectors[i] for i in batch], dtype=np.float32),
-                documents=[documents[i] for i in batch],
-                metadatas=[metadatas[i] for i in batch],
+        chunk_rows = [
+            (chunk.id, vector, chunk.text, _chunk_meta(chunk))
+            for write in writes
+            for chunk, vector in zip(write.chunks, write.vectors, strict=True)
+        ]
+        quote_rows = [
+            (
+                quote_id(write.article, index),
+                vector,
+                write.article.text[quote.start : quote.end],
+                _quote_meta(write.article, quote),
             )
+            for write in writes
+            for index, (quote, vector) in enumerate(
+                zip(write.quotes, write.quote_vectors, strict=True)
+            )
+        ]
+        self._upsert(self.chunks, chunk_rows)
+        self._upsert(self.quotes, quote_rows)
         self.articles.upsert(
             ids=[w.article.id for w in writes],
             embeddings=[_DUMMY_VECTOR] * len(writes),
@@ -252,13 +286,22 @@ class ChunkStore:
             metadatas=[_article_meta(w) for w in writes],
         )
         for write in (w for w in writes if w.replaces_existing):
-            self.chunks.delete(
-                where={
-                    "$and": [
-                        {"article_id": write.article.id},
-                        {"content_hash": {"$ne": write.article.content_hash}},
-                    ]
-                }
+            old_versions = {
+                "$and": [
+                    {"article_id": write.article.id},
+                    {"content_hash": {"$ne": write.article.content_hash}},
+                ]
+            }
+            self.chunks.delete(where=old_versions)
+            self.quotes.delete(where=old_versions)
+
+    def _upsert(self, collection, rows: list[tuple[str, np.ndarray, str, dict]]) -> None:
+        for batch in _batches(rows, self.client.get_max_batch_size()):
+            collection.upsert(
+                ids=[row[0] for row in batch],
+                embeddings=np.asarray([row[1] for row in batch], dtype=np.float32),
+                documents=[row[2] for row in batch],
+                metadatas=[row[3] for row in batch],
             )
 
     def remove_articles(self, article_ids: Sequence[str]) -> None:
@@ -268,6 +311,7 @@ class ChunkStore:
         for batch in _batches(list(article_ids), 500):
             self.articles.delete(ids=batch)
             self.chunks.delete(where={"article_id": {"$in": list(batch)}})
+            self.quotes.delete(where={"article_id": {"$in": list(batch)}})
 
     def live_versions(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Content hash of the published version of each article (absent: not published)."""
@@ -328,18 +372,22 @@ class ChunkStore:
         self.articles.delete(ids=[self._writer_id])
 
     def vacuum(self) -> int:
-        """Delete chunks no published article version owns (left by an interrupted write)."""
+        """Delete chunks and quotes no published article version owns (left by an
+        interrupted write)."""
         live = {entry.id: entry.content_hash for entry in self.manifest().values()}
-        stray = []
-        for part in self._chunk_pages(["metadatas"]):
-            stray += [
-                chunk_id
-                for chunk_id, meta in zip(part["ids"], part["metadatas"], strict=True)
-                if live.get(meta["article_id"]) != meta["content_hash"]
-            ]
-        for batch in _batches(stray, 500):
-            self.chunks.delete(ids=list(batch))
-        return len(stray)
+        removed = 0
+        for collection in (self.chunks, self.quotes):
+            stray = []
+            for part in _pages(collection, ["metadatas"]):
+                stray += [
+                    record_id
+                    for record_id, meta in zip(part["ids"], part["metadatas"], strict=True)
+                    if live.get(meta["article_id"]) != meta["content_hash"]
+                ]
+            for batch in _batches(stray, 500):
+                collection.delete(ids=list(batch))
+            removed += len(stray)
+        return removed
 
     def touch_articles(self, stamps: dict[str, dict]) -> None:
         """Remember new file stamps (and segment keys) of unchanged articles, so the next
@@ -393,10 +441,67 @@ class ChunkStore:
             metadatas += part["metadatas"]
         return ids, documents, metadatas
 
-    def _chunk_pages(self, include: list[str], page: int = 5000) -> Iterable[dict]:
-        """Every chunk record, a page at a time (Chroma caps what one `get` returns)."""
-        for offset in range(0, self.count_chunks(), page):
-            yield self.chunks.get(include=include, limit=page, offset=offset)
+    def _chunk_pages(self, include: list[str]) -> Iterable[dict]:
+        return _pages(self.chunks, include)
+
+    # -- quotes -------------------------------------------------------------------------
+    def count_quotes(self) -> int:
+        return self.quotes.count()
+
+    def quotes_where(self, where: dict, limit: int | None = None) -> list[StoredQuote]:
+        """Published quotes matching a metadata filter (by speaker, article, date…)."""
+        found = self.quotes.get(where=where, limit=limit, include=["documents", "metadatas"])
+        quotes = [
+            _quote_from_meta(quote_id_, text, meta)
+            for quote_id_, text, meta in zip(
+                found["ids"], found["documents"], found["metadatas"], strict=True
+            )
+        ]
+        return self._published_quotes(quotes)
+
+    def nearest_quotes(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredQuote]:
+        """The k quotes (matching `where`) nearest to `vector`, with cosine similarity."""
+        if self.count_quotes() == 0:
+            return []
+        found = self.quotes.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        columns = (found[key][0] for key in ("ids", "documents", "metadatas", "distances"))
+        quotes = [
+            _quote_from_meta(quote_id_, text, meta, 1.0 - float(distance))
+            for quote_id_, text, meta, distance in zip(*columns, strict=True)
+        ]
+        return self._published_quotes(quotes)
+
+    def quote_vectors(self, quote_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not quote_ids:
+            return {}
+        found = self.quotes.get(ids=list(quote_ids), include=["embeddings"])
+        return dict(zip(found["ids"], np.asarray(found["embeddings"]), strict=True))
+
+    def speakers_named(self, key: str) -> list[Speaker]:
+        """Distinct speakers whose whole name or surname is `key`'s (or its last word)."""
+        surname = key.split()[-1]
+        where = {"$or": [{"speaker_key": key}, {"surname": surname}]}
+        found = self.quotes.get(where=where, include=["metadatas"])
+        speakers = {
+            meta["speaker_key"]: Speaker(
+                meta["speaker"], meta["speaker_key"], meta["surname"], meta["speaker_kind"]
+            )
+            for meta in found["metadatas"]
+        }
+        return list(speakers.values())
+
+    def all_quote_metadata(self) -> list[dict]:
+        """Every quote's metadata: who is quoted, how often, where (`newsdesk speakers`)."""
+        return [meta for part in _pages(self.quotes, ["metadatas"]) for meta in part["metadatas"]]
+
+    def _published_quotes(self, quotes: list[StoredQuote]) -> list[StoredQuote]:
+        live = self.live_versions(q.article_id for q in quotes)
+        return [q for q in quotes if live.get(q.article_id) == q.content_hash]
 
     def get_articles(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:
         wanted = list(dict.fromkeys(article_ids))
@@ -511,6 +616,69 @@ def _stored_from_record(record_id: str, text: str, meta: dict) -> StoredArticle:
 
 def _date_or_none(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
+
+
+def quote_id(article: Article, index: int) -> str:
+    return f"{article.id}::{article.content_hash[:12]}::q{index}"
+
+
+def _quote_meta(article: Article, quote: Quote) -> dict:
+    meta: dict = {
+        "article_id": article.id,
+        "content_hash": article.content_hash,
+        "start": quote.start,
+        "end": quote.end,
+        "mention": quote.mention,
+        "cue": quote.cue,
+        "kind": quote.kind,
+        "title": article.title,
+        "dated": article.published is not None,
+    }
+    if quote.speaker is not None:
+        meta.update(
+            speaker=quote.speaker.name,
+            speaker_key=quote.speaker.key,
+            surname=quote.speaker.surname,
+            speaker_kind=quote.speaker.kind,
+        )
+    if article.published:
+        meta["published"] = article.published.isoformat()
+        meta["published_ord"] = date_ordinal(article.published)
+    if article.source:
+        meta["source"] = article.source
+    return meta
+
+
+def _quote_from_meta(
+    record_id: str, text: str, meta: dict, similarity: float | None = None
+) -> StoredQuote:
+    speaker = None
+    if meta.get("speaker_key"):
+        speaker = Speaker(
+            meta["speaker"], meta["speaker_key"], meta["surname"], meta["speaker_kind"]
+        )
+    return StoredQuote(
+        id=record_id,
+        article_id=meta["article_id"],
+        content_hash=meta["content_hash"],
+        start=meta["start"],
+        end=meta["end"],
+        text=text,
+        speaker=speaker,
+        mention=meta.get("mention", ""),
+        cue=meta.get("cue", ""),
+        kind=meta.get("kind", ""),
+        title=meta.get("title", ""),
+        published=_date_or_none(meta.get("published")),
+        source=meta.get("source"),
+        similarity=similarity,
+    )
+
+
+def _pages(collection, include: list[str], page: int = 5000) -> Iterable[dict]:
+    """Every record of a collection, a page at a time (Chroma caps what one `get` returns)."""
+    for offset in range(0, collection.count(), page):
+        yield collection.get(include=include, limit=page, offset=offset)
 
 
 def _writer_is_dead(meta: dict) -> bool:

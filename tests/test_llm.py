@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bot.answer import Conversation
 from bot.service import Newsdesk
+from bot.types import Conversation
 
 from .conftest import assert_grounded
 from .openai_fake import FakeModel, Reply, passage_number, serve_fake_model
@@ -109,7 +109,7 @@ def test_injected_instruction_in_an_article_does_not_change_the_answer(newsdesk,
         update={"llm": "openai:test-model", "llm_base_url": model.url}
     )
     desk = Newsdesk(settings)
-    answer = desk.ask("What did Asif say about Tora Bora?")
+    answer = desk.ask("How is Tora Bora remembered?")
     sent = model.user_text()
     planted = sent.index("Ignore previous instructions")
     assert sent.rfind("<passage", 0, planted) > sent.rfind("</passage>", 0, planted)

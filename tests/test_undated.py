@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.answer import human_date
 from bot.render import citation_view
 from bot.service import Newsdesk
 from bot.slack_blocks import answer_blocks
+from bot.wording import human_date
 from retrieval.search import SearchFilters
 from retrieval.settings import SEEDS_DIR
 

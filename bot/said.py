@@ -1,0 +1,292 @@
+""" "What did X say about Y?" — answered only with X's own words, or not at all.
+
+Three steps, each on the quote index built at ingest (`retrieval.quotes`):
+
+1. **Resolve the person.** The name as asked ("Asif", "Mr Asif", "Khawaja Asif", "the
+   Bundesbank") is matched against the speakers the archive quotes. No match: the answer
+   says so by name, offering the closest names (typos, spelling variants).
+2. **Rank their quotes.** X's quotes are gathered where hybrid search found passages about Y,
+   and by the quote's own similarity to Y. A quote rarely repeats its topic's words, so the
+   rank weighs the relevance of the passage and the article it stands in together with the
+   quote's similarity (`W_*` below). A quote is *about Y* when its article covers Y's words,
+   or when it is itself close to Y; if none is, X "is quoted, but never about Y", and X's
+   nearest quotes are offered as more sources, not as the answer.
+3. **Cite.** Each quote is cited as it stands, its speaker named from the index for that
+   very span.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.citing import cite, quote_span, shown, terms
+from bot.evidence import absent_topic
+from bot.question import Question
+from bot.types import Answer, Citation
+from bot.wording import name_list, render
+from retrieval.embedding import Embedder
+from retrieval.search import Hit, Searcher, SearchFilters
+from retrieval.sentences import sentence_spans
+from retrieval.settings import Settings
+from retrieval.speakers import Speaker, closest_names, matches, name_key
+from retrieval.store import ChunkStore, StoredArticle, StoredQuote, date_ordinal
+
+# Ranking weights (score = Σ weight × feature, features in [0, 1]); chosen on the Reuters
+# development set by `python -m bench.answers --tune` (figures in the README).
+W_SIMILARITY = 1.0  # the quote's own cosine to the topic: strongest single signal
+W_PASSAGE = 0.4  # the quote stands in a passage search ranked for the topic
+W_ARTICLE = 0.2  # ... or at least in an article search found
+W_TOPIC_IN_ARTICLE = 0.6  # the article covers the topic's words (a quote rarely repeats them)
+W_TOPIC_IN_QUOTE = 0.3  # the quote itself names the topic
+TOPIC_COVERAGE_ON_TOPIC = 0.5  # share of the topic's (idf-weighted) words the article must hold
+SIMILARITY_ON_TOPIC = 0.55  # ... unless the quote itself is this close to the topic
+KEEP_WITHIN = 0.75  # cite quotes scoring at least this share of the best one
+NEAREST_QUOTES = 40  # X's quotes fetched by similarity to the topic
+MORE_SOURCES = 5
+
+
+@dataclass(frozen=True)
+class RankedQuote:
+    quote: StoredQuote
+    score: float
+    on_topic: bool
+    similarity: float
+
+
+class SpeechAnswerer:
+    """Answers what a named person said, from the quote index only."""
+
+    def __init__(
+        self, settings: Settings, store: ChunkStore, searcher: Searcher, embedder: Embedder
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.searcher = searcher
+        self.embedder = embedder
+
+    def answer(
+        self,
+        question: str,
+        parsed: Question,
+        standalone: str,
+        filters: SearchFilters | None = None,
+    ) -> Answer | None:
+        """X's words about Y; None when X is no one the archive could quote (a common noun
+        such as "officials"), so the general answerer takes the question."""
+        asked = parsed.person_names[0]
+        speakers = self.resolve(asked)
+        if not speakers:
+            if not any(word[:1].isupper() for word in asked.split()):
+                return None
+            return self.not_quoted(question, standalone, asked)
+        absent = absent_topic(parsed, self.searcher) if parsed.topic else []
+        if absent:
+            words = ", ".join(f"“{w}”" for w in absent)
+            return Answer(question, render("unknown_topic", words=words), False, (), standalone)
+        ranked = self.rank(parsed, speakers, filters)
+        name = _display(speakers, asked)
+        on_topic = [r for r in ranked if r.on_topic]
+        if not on_topic:
+            more = [c for _, c in self._cite([r.quote for r in ranked[:MORE_SOURCES]], start=1)]
+            if not ranked:
+                text = render("quoted_not_in_range", name=name)
+            else:
+                text = render("quoted_not_about", name=name, topic=parsed.topic or "that")
+            return Answer(question, text, False, (), standalone, tuple(more))
+        chosen = _select(on_topic, self.settings.max_citations)
+        cited = self._cite([r.quote for r in chosen], start=1)
+        rest = [r.quote for r in ranked if r not in chosen][: MORE_SOURCES * 2]
+        more = [c for _, c in self._cite(rest, start=len(cited) + 1, after=cited)][:MORE_SOURCES]
+        lines = [render("answer_line", sentence=shown(c.quote, quote), n=c.n) for quote, c in cited]
+        citations = tuple(c for _, c in cited)
+        return Answer(question, "\n".join(lines), True, citations, standalone, tuple(more))
+
+    # -- 1. resolve ---------------------------------------------------------------------
+    def resolve(self, asked: str) -> list[Speaker]:
+        """The archive's speakers the name as asked means (a surname may mean several)."""
+        key = name_key(asked)
+        if not key:
+            return []
+        return [s for s in self.store.speakers_named(key) if matches(asked, s)]
+
+    def not_quoted(self, question: str, standalone: str, asked: str) -> Answer:
+        names = sorted({meta["speaker"] for meta in self._speaker_metadata()})
+        near = closest_names(asked, names)
+        text = render("not_quoted", name=asked.removeprefix("the ").strip())
+        if near:
+            text += " " + render("did_you_mean", names=name_list(near))
+        return Answer(question, text, False, (), standalone)
+
+    def _speaker_metadata(self) -> Iterable[dict]:
+        return (meta for meta in self.store.all_quote_metadata() if meta.get("speaker"))
+
+    # -- 2. rank ------------------------------------------------------------------------
+    def rank(
+        self, parsed: Question, speakers: list[Speaker], filters: SearchFilters | None
+    ) -> list[RankedQuote]:
+        topic = parsed.topic or parsed.text
+        vector = self.embedder.embed_query(topic)
+        hits = self.searcher.search(topic, self.settings.top_k * 2, filters)
+        quotes = self._gather(speakers, hits, vector, filters)
+        if not quotes:
+            return []
+        articles = self.store.get_articles({q.article_id for q in quotes})
+        similarity = self._similarities(quotes, vector)
+        weights = _idf(parsed.terms, articles.values())
+        ranked = [
+            _score(q, similarity[q.id], hits, articles.get(q.article_id), weights, parsed)
+            for q in quotes
+            if q.article_id in articles
+        ]
+        return sorted(ranked, key=lambda r: r.score, reverse=True)
+
+    def _gather(
+        self,
+        speakers: list[Speaker],
+        hits: list[Hit],
+        vector: np.ndarray,
+        filters: SearchFilters | None,
+    ) -> list[StoredQuote]:
+        keys = [s.key for s in speakers]
+        by_speaker = _with_filters({"speaker_key": {"$in": keys}}, filters)
+        found = {q.id: q for q in self.store.nearest_quotes(vector, NEAREST_QUOTES, by_speaker)}
+        hit_articles = list({h.chunk.article_id for h in hits})
+        if hit_articles:
+            in_hits = {"$and": [by_speaker, {"article_id": {"$in": hit_articles}}]}
+            for quote in self.store.quotes_where(in_hits):
+                found.setdefault(quote.id, quote)
+        return list(found.values())
+
+    def _similarities(self, quotes: list[StoredQuote], vector: np.ndarray) -> dict[str, float]:
+        known = {q.id: q.similarity for q in quotes if q.similarity is not None}
+        missing = [q.id for q in quotes if q.similarity is None]
+        for quote_id, quote_vector in self.store.quote_vectors(missing).items():
+            known[quote_id] = float(np.dot(quote_vector, vector))
+        return known
+
+    # -- 3. cite ------------------------------------------------------------------------
+    def _cite(
+        self,
+        quotes: list[StoredQuote],
+        start: int,
+        after: list[tuple[StoredQuote, Citation]] = (),
+    ) -> list[tuple[StoredQuote, Citation]]:
+        """Citations of whole quotations, numbered from `start`; one quotation is cited once
+        (two sentences of it, or a quotation already cited `after`, are not repeated)."""
+        articles = self.store.get_articles({q.article_id for q in quotes})
+        taken = [(c.article_id, q.start, q.end) for q, c in after]
+        cited: list[tuple[StoredQuote, Citation]] = []
+        for quote in quotes:
+            article = articles.get(quote.article_id)
+            if article is None:
+                continue
+            begin, end = _whole_quotation(article, quote)
+            if any(a == article.id and s < end and begin < e for a, s, e in taken):
+                continue
+            taken.append((article.id, begin, end))
+            speaker = quote.speaker.name if quote.speaker else None
+            citation = cite(start + len(cited), article, begin, end, speaker)
+            cited.append((quote, citation))
+        return cited
+
+
+def _display(speakers: list[Speaker], asked: str) -> str:
+    """The name to answer with: the archive's full name when the name asked means one."""
+    names = sorted({s.name for s in speakers})
+    return names[0] if len(names) == 1 else asked
+
+
+def _with_filters(where: dict, filters: SearchFilters | None) -> dict:
+    clauses = [where]
+    if filters and filters.since:
+        clauses.append({"published_ord": {"$gte": date_ordinal(filters.since)}})
+    if filters and filters.until:
+        clauses.append({"published_ord": {"$lte": date_ordinal(filters.until)}})
+    if filters and filters.source:
+        clauses.append({"source": filters.source})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _idf(topic: tuple[str, ...], articles: Iterable[StoredArticle]) -> dict[str, float]:
+    """Rarer topic words weigh more: "Tora" tells more than "talks" which articles are about."""
+    texts = [terms(a.text) for a in articles]
+    return {
+        term: math.log(1 + (1 + len(texts)) / (1 + sum(term in t for t in texts))) for term in topic
+    }
+
+
+def _coverage(text_terms: set[str], weights: dict[str, float]) -> float:
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    return sum(w for term, w in weights.items() if term in text_terms) / total
+
+
+def _score(
+    quote: StoredQuote,
+    similarity: float,
+    hits: list[Hit],
+    article: StoredArticle | None,
+    weights: dict[str, float],
+    parsed: Question,
+) -> RankedQuote:
+    top = hits[0].score if hits else 1.0
+    same_article = [h for h in hits if h.chunk.article_id == quote.article_id]
+    passage = max(
+        (
+            h.score / top
+            for h in same_article
+            if h.chunk.char_start < quote.end and quote.start < h.chunk.char_end
+        ),
+        default=0.0,
+    )
+    article_score = max((h.score / top for h in same_article), default=0.0)
+    in_article = _coverage(terms(article.text), weights) if article else 0.0
+    in_quote = _coverage(terms(quote.text), weights)
+    score = (
+        W_SIMILARITY * similarity
+        + W_PASSAGE * passage
+        + W_ARTICLE * article_score
+        + W_TOPIC_IN_ARTICLE * in_article
+        + W_TOPIC_IN_QUOTE * in_quote
+    )
+    on_topic = (
+        not parsed.terms
+        or in_article >= TOPIC_COVERAGE_ON_TOPIC
+        or similarity >= SIMILARITY_ON_TOPIC
+    )
+    return RankedQuote(quote, score, on_topic, similarity)
+
+
+def _select(ranked: list[RankedQuote], limit: int) -> list[RankedQuote]:
+    """The best quotes within `KEEP_WITHIN` of the best score, one per quotation."""
+    chosen: list[RankedQuote] = []
+    best = ranked[0].score
+    for item in ranked:
+        if len(chosen) == limit or item.score < KEEP_WITHIN * best:
+            break
+        near = any(
+            c.quote.article_id == item.quote.article_id
+            and abs(c.quote.start - item.quote.start) < 1
+            for c in chosen
+        )
+        if not near:
+            chosen.append(item)
+    return chosen
+
+
+def _whole_quotation(article: StoredArticle, quote: StoredQuote) -> tuple[int, int]:
+    """The quote's sentence, widened to the quotation it belongs to within its paragraph."""
+    for paragraph in article.paragraphs:
+        if paragraph.start <= quote.start < paragraph.end:
+            spans = sentence_spans(article.text, paragraph.start, paragraph.end)
+            index = next((i for i, (s, e) in enumerate(spans) if s <= quote.start < e), None)
+            if index is None:
+                break
+            start, end = quote_span(article.text, spans, index)
+            return min(start, quote.start), max(end, quote.end)
+    return quote.start, quote.end

