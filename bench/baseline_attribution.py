@@ -1,4 +1,7 @@
-"""Who said each sentence of an article: quotes attributed to a named speaker.
+"""The attribution rules newsdesk used before its quote index (`python -m bench.attribution`
+compares the two).
+
+Who said each sentence of an article: quotes attributed to a named speaker.
 
 News copy names a speaker once ("Defence Minister Khawaja Asif warned…") and then refers to
 them as "he added", "the defence minister said", or continues a quote in the next paragraph

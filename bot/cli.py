@@ -196,6 +196,42 @@ def stats(as_json: JsonOption = False) -> None:
 
 
 @app.command()
+def speakers(
+    name: Annotated[str | None, typer.Argument(help="Only the speakers this name means.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List who the archive quotes: how often, and in which articles."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        rows = newsdesk.speakers(name)
+    if as_json:
+        _emit_json(rows)
+    else:
+        console.print(render.speakers_view(rows, detailed=name is not None))
+
+
+@app.command()
+def quotes(
+    name: Annotated[str, typer.Argument(help="The person (or body) quoted, e.g. Asif.")],
+    about: Annotated[str | None, typer.Option(help="Only quotes about this topic.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List a person's quotes in date order, each with its citation."""
+    filters = SearchFilters(_date(since, "--since"), _date(until, "--until"))
+    newsdesk = _newsdesk()
+    with _store_errors():
+        found = newsdesk.quotes(name, about, filters)
+    if as_json:
+        _emit_json(found.to_dict())
+    else:
+        console.print(render.quotes_view(found))
+    if found.problem:
+        raise typer.Exit(1)
+
+
+@app.command()
 def repl() -> None:
     """Chat with the archive: history, line editing, follow-up questions."""
     from bot.repl import run_repl

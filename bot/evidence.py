@@ -3,9 +3,9 @@
 Two signals, both cheap at question time:
 
 - **Unknown words.** A topic word that no article contains (zero document frequency in the
-  lexical index) is a name or term the archive never mentions: "bitcoin" in 1987, a person it
-  predates. A capitalised word of that kind, or a large share of the topic's words, means
-  there is nothing to quote — a weak match on the other words would be someone else's story.
+  lexical index) and that is a name or a term rather than an ordinary word ("bitcoin" in
+  1987, a person the archive predates) means there is nothing to quote — a weak match on the
+  other words would be someone else's story.
 - **Closeness.** The best dense similarity between the question and any passage; below the
   calibrated floor the archive holds nothing close (`NEWSDESK_MIN_RELEVANCE`).
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.question import STOPWORDS, Question
+from retrieval.embedding import is_common_word
 from retrieval.search import Hit, Searcher, tokenize
 
 UNKNOWN_SHARE_REFUSES = 0.5  # more than half the topic's words unknown ⇒ absent topic ("held"
@@ -58,12 +59,15 @@ def unknown_words(question: Question, searcher: Searcher) -> tuple[list[str], li
 def absent_topic(question: Question, searcher: Searcher) -> list[str]:
     """The words that show the archive does not cover the topic at all (empty: it may).
 
-    A capitalised word no article contains is a name or a term the archive never mentions;
-    so is a topic most of whose words no article contains.
+    A word no article contains is a name or term the archive never mentions when it is
+    capitalised or is no ordinary English word ("bitcoin", "covid": see `is_common_word`);
+    an ordinary word may only be in another form than the articles use, so those refuse
+    only when they are most of the topic.
     """
     unknown, proper = unknown_words(question, searcher)
-    if proper:
-        return proper
+    terms = [word for word in unknown if word in proper or not is_common_word(word)]
+    if terms:
+        return terms
     topic_words = max(1, len(question.terms))
     return unknown if len(unknown) / topic_words > UNKNOWN_SHARE_REFUSES else []
 

@@ -157,6 +157,13 @@ def extract_filters(text: str) -> tuple[str, SearchFilters]:
     return question, SearchFilters(since, until, found.get("source"))
 
 
+def split_quotes_command(text: str) -> tuple[str, str | None]:
+    """`Asif about the Taliban` → ("Asif", "the Taliban"): the REPL's and Slack's
+    `quotes` command, written the way one would say it."""
+    parts = re.split(r"\s+about\s+", text.strip(), maxsplit=1)
+    return parts[0].strip(), (parts[1].strip() or None) if len(parts) > 1 else None
+
+
 def is_follow_up(question: Question) -> bool:
     """A pronoun and no name of its own: "When did he say it?", "What else did she add?",
     "And what did he say about the Taliban?" (a topic named, the person not)."""

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from bot.said import QuoteList
 from bot.types import Answer, Citation
 from bot.wording import human_date as _human_date
 from retrieval.ingest import IngestReport
@@ -98,3 +99,28 @@ def feedback_view(rows: list[dict]) -> Table:
         vote = "👍" if row["vote"] == "up" else "👎"
         table.add_row(row["time"], row["user"], vote, row["question"], row["answer"][:80])
     return table
+
+
+def speakers_view(rows: list[dict], detailed: bool = False) -> Table | Text:
+    """Who is quoted, most first; with `detailed`, the articles each one is quoted in."""
+    if not rows:
+        return Text("No one is quoted in the archive under that name.", style="yellow")
+    table = Table("speaker", "quotes", "articles", *(["quoted in"] if detailed else []))
+    for row in rows:
+        cells = [row["name"], str(row["quotes"]), str(len(row["articles"]))]
+        if detailed:
+            cells.append(
+                "\n".join(
+                    f"{a['published'] or 'undated'} · {a['title']}" for a in row["articles"][:20]
+                )
+            )
+        table.add_row(*cells)
+    return table
+
+
+def quotes_view(found: QuoteList) -> Group | Text:
+    """A person's quotes in date order, each a citation block."""
+    if found.problem:
+        return Text(found.problem, style="yellow")
+    header = Text(f"{found.name}: {len(found.citations)} quotes", style="bold")
+    return Group(header, *(citation_view(c) for c in found.citations))

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from rich.console import Console
 
 from bot import render
-from bot.question import extract_filters
+from bot.question import extract_filters, split_quotes_command
 from bot.service import Newsdesk
 from bot.types import Conversation
 from retrieval.articles import ArticleError
@@ -20,7 +20,8 @@ from retrieval.articles import ArticleError
 HELP = """Ask a question about the archive, e.g. "What did Asif say about Tora Bora?".
 Follow-ups like "When did he say it?" refer to the previous answer.
 Narrow a question with since:YYYY-MM-DD, until:YYYY-MM-DD or source:NAME (source:"Geo News").
-Commands: /new starts a new conversation · /stats · /help · /quit (or Ctrl-D)"""
+Commands: /quotes NAME [about TOPIC] · /speakers [NAME] · /new starts a new conversation
+· /stats · /help · /quit (or Ctrl-D)"""
 
 
 def run_repl(newsdesk: Newsdesk, console: Console) -> None:
@@ -42,6 +43,15 @@ def run_repl(newsdesk: Newsdesk, console: Console) -> None:
             console.print("[dim]New conversation.[/]")
         elif question == "/stats":
             console.print(render.stats_view(newsdesk.stats()))
+        elif question.startswith("/quotes"):
+            name, about = split_quotes_command(question.removeprefix("/quotes"))
+            if not name:
+                console.print("[yellow]Say whose quotes: /quotes Asif about Taliban[/]")
+                continue
+            console.print(render.quotes_view(newsdesk.quotes(name, about)))
+        elif question.startswith("/speakers"):
+            name = question.removeprefix("/speakers").strip() or None
+            console.print(render.speakers_view(newsdesk.speakers(name), detailed=bool(name)))
         else:
             try:
                 question, filters = extract_filters(question)

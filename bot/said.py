@@ -17,6 +17,7 @@ Three steps, each on the quote index built at ingest (`retrieval.quotes`):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,14 +26,14 @@ import numpy as np
 
 from bot.citing import cite, quote_span, shown, terms
 from bot.evidence import absent_topic
-from bot.question import Question
+from bot.question import Question, analyse
 from bot.types import Answer, Citation
 from bot.wording import name_list, render
 from retrieval.embedding import Embedder
 from retrieval.search import Hit, Searcher, SearchFilters
 from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
-from retrieval.speakers import Speaker, closest_names, matches, name_key
+from retrieval.speakers import Speaker, body_key, closest_names, matches, name_key
 from retrieval.store import ChunkStore, StoredArticle, StoredQuote, date_ordinal
 
 # Ranking weights (score = Σ weight × feature, features in [0, 1]); chosen on the Reuters
@@ -50,11 +51,36 @@ MORE_SOURCES = 5
 
 
 @dataclass(frozen=True)
+class QuoteList:
+    """A person's quotes as cited passages, or why there are none."""
+
+    name: str
+    speakers: list[Speaker]
+    citations: list[Citation]
+    problem: str | None  # e.g. "No article in the archive quotes X. Did you mean Y?"
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "speakers": [s.name for s in self.speakers],
+            "found": self.problem is None,
+            "problem": self.problem,
+            "quotes": [c.to_dict() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
 class RankedQuote:
     quote: StoredQuote
     score: float
     on_topic: bool
     similarity: float
+    names_topic: bool  # the quote itself holds words of the topic
+
+    @property
+    def itself_about(self) -> bool:
+        """About the topic by its own words or meaning, not only by its article's."""
+        return self.names_topic or self.similarity >= SIMILARITY_ON_TOPIC
 
 
 class SpeechAnswerer:
@@ -105,13 +131,32 @@ class SpeechAnswerer:
         citations = tuple(c for _, c in cited)
         return Answer(question, "\n".join(lines), True, citations, standalone, tuple(more))
 
+    def quotes_of(
+        self, asked: str, about: str | None = None, filters: SearchFilters | None = None
+    ) -> QuoteList:
+        """`newsdesk quotes NAME [--about TOPIC]`: the person's quotes in date order, each
+        cited (only those about TOPIC, when given)."""
+        speakers = self.resolve(asked)
+        if not speakers:
+            return QuoteList(asked, [], [], self.not_quoted(asked, asked, asked).text)
+        if about:
+            parsed = analyse(f"What did {asked} say about {about}?")
+            ranked = self.rank(parsed, speakers, filters)
+            quotes = [r.quote for r in ranked if r.on_topic and r.itself_about]
+        else:
+            where = _with_filters({"speaker_key": {"$in": [s.key for s in speakers]}}, filters)
+            quotes = self.store.quotes_where(where)
+        quotes.sort(key=lambda q: (q.published or dt.date.min, q.article_id, q.start))
+        cited = self._cite(quotes, start=1)
+        return QuoteList(_display(speakers, asked), speakers, [c for _, c in cited], None)
+
     # -- 1. resolve ---------------------------------------------------------------------
     def resolve(self, asked: str) -> list[Speaker]:
         """The archive's speakers the name as asked means (a surname may mean several)."""
-        key = name_key(asked)
-        if not key:
+        keys = [key for key in {name_key(asked), body_key(asked)} if key]
+        if not keys:
             return []
-        return [s for s in self.store.speakers_named(key) if matches(asked, s)]
+        return [s for s in self.store.speakers_named(keys) if matches(asked, s)]
 
     def not_quoted(self, question: str, standalone: str, asked: str) -> Answer:
         names = sorted({meta["speaker"] for meta in self._speaker_metadata()})
@@ -259,7 +304,7 @@ def _score(
         or in_article >= TOPIC_COVERAGE_ON_TOPIC
         or similarity >= SIMILARITY_ON_TOPIC
     )
-    return RankedQuote(quote, score, on_topic, similarity)
+    return RankedQuote(quote, score, on_topic, similarity, in_quote > 0)
 
 
 def _select(ranked: list[RankedQuote], limit: int) -> list[RankedQuote]:

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.answer import ExtractiveAnswerer
+from bot.said import QuoteList, SpeechAnswerer
 from bot.types import Answer, Answerer, Conversation
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.ingest import Ingestor, IngestReport, ProgressCallback
@@ -47,11 +48,14 @@ class Newsdesk:
         return Ingestor(self.settings, self.store, self.embedder)
 
     @cached_property
+    def extractive(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.settings, self.store, self.searcher, self.embedder)
+
+    @cached_property
     def answerer(self) -> Answerer:
         from bot.llm import answerer_for
 
-        extractive = ExtractiveAnswerer(self.settings, self.store, self.searcher, self.embedder)
-        return answerer_for(self.settings, extractive)
+        return answerer_for(self.settings, self.extractive)
 
     def ask(
         self,
@@ -127,10 +131,54 @@ class Newsdesk:
         with self._write_lock:
             return self.ingestor.refresh(on_progress=on_progress, folders=folders)
 
+    def quotes(
+        self, name: str, about: str | None = None, filters: SearchFilters | None = None
+    ) -> QuoteList:
+        """What `name` is quoted saying, in date order (about `about`, when given)."""
+        self.ensure_indexed()
+        return self.speech.quotes_of(name, about, filters)
+
+    def speakers(self, name: str | None = None) -> list[dict]:
+        """Who the archive quotes, most quoted first: quotes, articles, and which articles.
+
+        With `name`, only the speakers that name means ("Asif", "Mr Asif", "Khawaja Asif").
+        """
+        self.ensure_indexed()
+        live = {entry.id: entry for entry in self.store.manifest().values()}
+        wanted = set(s.key for s in self.speech.resolve(name)) if name else None
+        table: dict[str, dict] = {}
+        for meta in self.store.all_quote_metadata():
+            entry = live.get(meta["article_id"])
+            if not meta.get("speaker_key") or entry is None:
+                continue
+            if entry.content_hash != meta["content_hash"]:
+                continue  # a version not (or no longer) published
+            if wanted is not None and meta["speaker_key"] not in wanted:
+                continue
+            row = table.setdefault(
+                meta["speaker_key"],
+                {
+                    "name": meta["speaker"],
+                    "kind": meta["speaker_kind"],
+                    "quotes": 0,
+                    "articles": {},
+                },
+            )
+            row["quotes"] += 1
+            row["articles"][entry.id] = {"id": entry.id, "title": entry.title,
+                                         "published": entry.published}  # fmt: skip
+        rows = sorted(table.values(), key=lambda r: (-r["quotes"], r["name"]))
+        return [{**r, "articles": list(r["articles"].values())} for r in rows]
+
+    @property
+    def speech(self) -> SpeechAnswerer:
+        return self.extractive.speech
+
     def stats(self) -> dict:
         return {
             "articles": self.store.count_articles(),
             "chunks": self.store.count_chunks(),
+            "quotes": self.store.count_quotes(),
             "last_refresh": self.store.last_refresh(),
             "embedding_model": self.embedder.name,
             "answerer": self.answerer.name,

@@ -23,7 +23,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot import slack_blocks as blocks
-from bot.question import extract_filters
+from bot.question import extract_filters, split_quotes_command
 from bot.service import Newsdesk
 from bot.slack_store import SlackStore
 from bot.types import Answer, Conversation
@@ -212,6 +212,10 @@ class SlackBot:
         if text.lower() == "refresh":
             self.refresh_command(ack, channel, user, client)
             return
+        first = text.split(maxsplit=1)[0].lower()
+        if first in {"quotes", "speakers"}:
+            self.listing_command(ack, first, text[len(first) :], channel, user, client)
+            return
         share = "--share" in text.split()
         cleaned = blocks.clean_question(" ".join(w for w in text.split() if w != "--share"))
         question, filters, problem = _parse(cleaned)
@@ -231,6 +235,23 @@ class SlackBot:
             answer_id = self.store.save_answer(answer, channel, None, user)
             text, payload = blocks.answer_blocks(answer, answer_id)
             client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload)
+
+    def listing_command(
+        self, ack, kind: str, rest: str, channel: str, user: str, client: WebClient
+    ) -> None:
+        """`/newsdesk quotes Asif about Taliban`, `/newsdesk speakers [NAME]`: only you see it."""
+        rest = blocks.clean_question(rest)
+        if kind == "quotes":
+            name, about = split_quotes_command(rest)
+            if not name:
+                ack(text="Say whose quotes: `/newsdesk quotes Asif about Taliban`")
+                return
+            ack(text=f":mag: Looking up what {name} is quoted saying…")
+            text, payload = blocks.quotes_blocks(self.newsdesk.quotes(name, about))
+        else:
+            ack(text=":mag: Listing who the archive quotes…")
+            text, payload = blocks.speakers_blocks(self.newsdesk.speakers(rest or None))
+        client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload)
 
     def refresh_command(self, ack, channel: str, user: str, client: WebClient) -> None:
         if user not in self.settings.slack_admins:

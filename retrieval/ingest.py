@@ -29,7 +29,7 @@ from retrieval.boilerplate import (
 )
 from retrieval.chunking import Chunk, Chunker
 from retrieval.embedding import Embedder
-from retrieval.quotes import Quote, QuoteExtractor
+from retrieval.quotes import EXTRACTOR_VERSION, Quote, QuoteExtractor
 from retrieval.settings import Settings
 from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
 
@@ -38,7 +38,7 @@ ProgressCallback = Callable[[int, int], None]
 
 _EMBED_BATCH_CHUNKS = 512
 _NONE = Boilerplate()
-_PIPELINE_VERSION = "text-v2+quotes-v1"  # layout, boilerplate, quote rules: a change re-reads all
+_PIPELINE_VERSION = f"text-v2+{EXTRACTOR_VERSION}"  # a change of rules re-reads every article
 
 
 @dataclass

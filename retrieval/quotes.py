@@ -38,7 +38,9 @@ _HE_SHE = {"he", "she", "him", "her"}
 _IT = {"it", "its"}
 _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
 _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
+_INDEFINITE = {"a", "an", "one", "another", "some", "any"}
 _RELAY_VERBS = {"report", "quote"}  # "…, he said, APP reported": the agency only relays
+EXTRACTOR_VERSION = "quotes-v2"  # part of the ingest signature: a change re-indexes quotes
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
 
 
@@ -62,6 +64,7 @@ class _Sentence:
     inside_at_end: bool
     has_marks: bool
     colon: bool  # ends with ":" — introduces a quotation in the next paragraph
+    opens_quote: bool  # starts with a quote mark
     cue: tuple[Speaker | None, str, str] | None = None  # (speaker, mention, cue lemma)
 
 
@@ -88,12 +91,13 @@ class _Context:
         return known
 
     def known(self, phrase: str) -> Speaker | None:
-        """A person or body of this article that `phrase` names ("Asif", "Mr Asif")."""
+        """A person or body of this article that `phrase` names ("Asif", "Mr Asif").
+
+        People first: the tagger may take a surname met before for an organisation.
+        """
         key = name_key(phrase)
         if not key:
             return None
-        if key in self.bodies:
-            return self.bodies[key]
         words = key.split()
         if key in self.full_names:
             return self.full_names[key]
@@ -101,7 +105,7 @@ class _Context:
             person = self.people[words[-1]]
             if len(words) == 1 or person.key.split()[0] == words[0]:
                 return person
-        return None
+        return self.bodies.get(key)
 
     def bind_role(self, role: str, speaker: Speaker) -> None:
         """A role names one person; a role two people hold ("minister") names no one."""
@@ -118,6 +122,9 @@ class _Context:
         speaker = make_speaker(text, kind)
         if not speaker.key:
             return None
+        person = self.people.get(speaker.key)
+        if person is not None:  # "Treybig" tagged ORG after "James Treybig": still him
+            return person
         return self.bodies.setdefault(speaker.key, speaker)
 
 
@@ -201,7 +208,8 @@ def _sentences(text: str, start: int, end: int, continues: bool) -> list[_Senten
                 inside = False
         marks = any(ch in OPEN_QUOTES + STRAIGHT + "”" for ch in piece)
         colon = piece.rstrip().endswith(":")
-        result.append(_Sentence(s, e, at_start, inside, marks or at_start, colon))
+        opens = piece[:1] in OPEN_QUOTES + STRAIGHT
+        result.append(_Sentence(s, e, at_start, inside, marks or at_start, colon, opens))
     return result
 
 
@@ -215,10 +223,16 @@ def _attribute(sentences: list[_Sentence], carried: _Carried | None) -> list[Quo
     """
     quotes: list[Quote] = []
     runs = _quotation_runs(sentences)
+    previous: tuple | None = None  # the speaker of the paragraph's last attributed run
     for index, run in enumerate(runs):
         speaker = next((s.cue for s in run if s.cue and s.has_marks), None)
         if speaker is None and index == 0 and carried is not None:
             speaker = (carried.speaker, carried.mention, "")
+        opens_with_quote = run[0].has_marks and run[0].inside_at_start is False and _opens(run[0])
+        if speaker is None and index > 0 and previous is not None and opens_with_quote:
+            speaker = previous  # "X said … . “More of X's words.”" within one paragraph
+        own_cue = next((s.cue for s in run if s.cue), None)
+        previous = speaker or own_cue
         for sentence in run:
             if sentence.cue:
                 who, mention, cue = sentence.cue
@@ -228,6 +242,10 @@ def _attribute(sentences: list[_Sentence], carried: _Carried | None) -> list[Quo
                 who, mention, _ = speaker
                 quotes.append(Quote(sentence.start, sentence.end, who, mention, "", "continued"))
     return quotes
+
+
+def _opens(sentence: _Sentence) -> bool:
+    return sentence.opens_quote
 
 
 def _quotation_runs(sentences: list[_Sentence]) -> list[list[_Sentence]]:
@@ -370,6 +388,8 @@ def _by_role(noun, context: _Context) -> Speaker | None:
     modifiers = [c.lemma_.lower() for c in noun.children if c.dep_ in ("compound", "amod")]
     if noun.tag_ in ("NNS", "NNPS"):
         return None  # "officials", "analysts": no one in particular
+    if any(c.dep_ in ("det", "nummod") and c.lower_ in _INDEFINITE for c in noun.children):
+        return None  # "a director at one bank": someone new, not the director named before
     for key in (" ".join([*modifiers, lemma]), lemma):
         if key in context.roles:
             bound = context.roles[key]
@@ -439,6 +459,10 @@ def _remember_mentions(doc, offset: int, sentence: _Sentence, context: _Context)
         else:
             context.last_body = speaker
         return
+    if sentence.cue and sentence.cue[1].lower() not in _HE_SHE | _IT:
+        mention = sentence.cue[1].lower().split()
+        if mention and not mention[-1].endswith("s"):  # "a director said": "he" is now him
+            context.last_person = None
     for entity in doc.ents:
         position = offset + entity.start_char
         if not sentence.start <= position < sentence.end:

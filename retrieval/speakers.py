@@ -67,11 +67,26 @@ def name_key(name: str) -> str:
     return " ".join(fold(clean_name(name)).replace(".", " ").split())
 
 
+def _body_name(name: str) -> str:
+    words = name.replace("\n", " ").split()
+    if words:
+        words[-1] = _POSSESSIVE.sub("", words[-1])
+    if len(words) > 1 and words[0].lower() == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def body_key(name: str) -> str:
+    """The comparable form of a body's name: `the Agriculture Department's` →
+    `agriculture department` (its words are its name: no title is dropped)."""
+    return " ".join(fold(_body_name(name)).replace(".", " ").split())
+
+
 def make_speaker(name: str, kind: str) -> Speaker:
-    display = clean_name(name)
-    if kind != PERSON and display.lower().startswith("the "):
-        display = display[4:]
-    key = name_key(display)
+    """A speaker from a name as written; a body keeps its words ("Agriculture Department"),
+    a person loses titles ("Defence Minister Khawaja Asif" → "Khawaja Asif")."""
+    display = clean_name(name) if kind == PERSON else _body_name(name)
+    key = name_key(display) if kind == PERSON else body_key(display)
     surname = key.split()[-1] if kind == PERSON and key else key
     return Speaker(display, key, surname, kind)
 
@@ -80,18 +95,20 @@ def matches(asked: str, speaker: Speaker) -> bool:
     """Does a name as asked ("Asif", "Mr Asif", "Khawaja Asif", "the Bundesbank") mean
     this speaker? A one-word name matches a surname; a longer one the whole name, or its
     first-name initial with the surname ("K. Asif")."""
+    if speaker.kind != PERSON:
+        return body_key(asked) == speaker.key
     key = name_key(asked)
     if not key:
         return False
     if key == speaker.key:
         return True
     words = key.split()
-    if speaker.kind != PERSON:
-        return False
     if len(words) == 1:
         return words[0] == speaker.surname
     given = speaker.key.split()
-    return words[-1] == speaker.surname and given[0].startswith(words[0].rstrip("."))
+    first = words[0].rstrip(".")
+    given_names = {given[0], *given[0].split("-")}  # "Marc" is "Jean-Marc"'s too
+    return words[-1] == speaker.surname and any(g.startswith(first) for g in given_names)
 
 
 def closest_names(asked: str, names: Iterable[str], limit: int = 3) -> list[str]:

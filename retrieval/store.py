@@ -482,10 +482,11 @@ class ChunkStore:
         found = self.quotes.get(ids=list(quote_ids), include=["embeddings"])
         return dict(zip(found["ids"], np.asarray(found["embeddings"]), strict=True))
 
-    def speakers_named(self, key: str) -> list[Speaker]:
-        """Distinct speakers whose whole name or surname is `key`'s (or its last word)."""
-        surname = key.split()[-1]
-        where = {"$or": [{"speaker_key": key}, {"surname": surname}]}
+    def speakers_named(self, keys: Sequence[str]) -> list[Speaker]:
+        """Distinct speakers whose whole name is one of `keys`, or whose surname is the last
+        word of one."""
+        surnames = list({key.split()[-1] for key in keys if key})
+        where = {"$or": [{"speaker_key": {"$in": list(keys)}}, {"surname": {"$in": surnames}}]}
         found = self.quotes.get(where=where, include=["metadatas"])
         speakers = {
             meta["speaker_key"]: Speaker(

@@ -1,0 +1,149 @@
+"""Who said each sentence: real news prose, read by hand, against the quote index.
+
+Each case is a sentence of a real article (the seeds, and Reuters-21578 stories) and the
+speaker a careful reader gives it — a full name, or None for narration and for speakers the
+text never names ("a director at one bank", "analysts"). The cases cover named speakers,
+pronouns ("he added"), roles ("the defence minister said"), quotations whose attribution
+comes at their end or in an earlier paragraph, reported speech and plain narration.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import reuters
+from retrieval.articles import Article, ParsedFile, _add_record, read_articles
+from retrieval.quotes import QuoteExtractor
+from retrieval.settings import SEEDS_DIR
+
+SEED_NOV = "000_18c95c43f10e2761.txt"
+SEED_OCT = "002_4d1c700f71ed2180.txt"
+ASIF, TARAR = "Khawaja Asif", "Attaullah Tarar"
+
+CASES = [
+    # -- seed, 26 November 2025 -----------------------------------------------------------
+    (SEED_NOV, "Pakistan’s Defence Minister Khawaja Asif has said that", ASIF),  # reported
+    (SEED_NOV, "The strikes were launched even when", None),  # narration
+    (SEED_NOV, "Asif dismissed the accusations", ASIF),  # surname, after the full name
+    (SEED_NOV, "“As a state, we do retaliate", ASIF),  # "he said"
+    (SEED_NOV, "But now, we are completely writing them off", ASIF),  # quotation continues
+    (SEED_NOV, "Pakistan has witnessed a sharp rise", None),
+    (SEED_NOV, "Asif said, “It will be folly", ASIF),
+    (SEED_NOV, "We have tried to remain civil", ASIF),
+    (SEED_NOV, "“We do react and retaliate", ASIF),  # attribution at the quotation's end
+    (SEED_NOV, "We have a disciplined force", ASIF),
+    (SEED_NOV, "“I don’t think we have gained any dividends", ASIF),  # quote paragraph next
+    (SEED_NOV, "Asif said Pakistan had long exercised restraint", ASIF),
+    (SEED_NOV, "Pakistani forces conducted overnight airstrikes", None),
+    (SEED_NOV, "The strikes killed at least 10 civilians", None),
+    (SEED_NOV, "Afghan Taliban spokesman Zabihullah Mujahid said", "Zabihullah Mujahid"),
+    (SEED_NOV, "Mustaghfir Gurbuz, a spokesman for the governor", "Mustaghfir Gurbuz"),
+    (SEED_NOV, "“The Islamic Emirate strongly condemns", "Zabihullah Mujahid"),
+    # -- seed, 29 October 2025 ------------------------------------------------------------
+    (SEED_OCT, "Defence Minister Khawaja Asif warned", ASIF),
+    (SEED_OCT, "In a pre-dawn announcement, Information Minister Attaullah Tarar", TARAR),
+    (SEED_OCT, "“We will conduct strikes, we definitely will,”", ASIF),
+    (SEED_OCT, "“If their territory is used", ASIF),  # "he added"
+    (SEED_OCT, "The defence minister said Afghanistan neither", ASIF),  # role, not Tarar
+    (SEED_OCT, "“They are benefiting financially", ASIF),  # one more quote, same paragraph
+    (SEED_OCT, "Asif’s latest remarks come hours after", None),  # narration about him
+    (SEED_OCT, "“We have borne your treachery", ASIF),  # named at the quotation's end
+    (SEED_OCT, "Any terrorist attack or any suicide bombing", ASIF),
+    (SEED_OCT, "The defence minister said that Pakistan had indulged", ASIF),
+    (SEED_OCT, "“Let me assure them that Pakistan", ASIF),  # quote paragraph, unattributed
+    (SEED_OCT, "If they wish so, the repeat of the scenes", ASIF),
+    (SEED_OCT, "“Despite fully knowing their inherent limitations", ASIF),
+    (SEED_OCT, "In his post, Asif also referred to", None),
+    (SEED_OCT, "Never a graveyard of empires", ASIF),
+    (SEED_OCT, "He said the “war mongers", ASIF),
+    (SEED_OCT, "UN spokesperson Stephane Dujarric was asked", None),  # asked is not said
+    (SEED_OCT, "We very much hope that even if the talks", "Stephane Dujarric"),  # not APP
+    (SEED_OCT, "But earlier today, Tarar announced", TARAR),
+    (SEED_OCT, "He also asserted that Pakistan would continue", TARAR),
+    (SEED_OCT, "The information minister said that Pakistan had repeatedly", TARAR),
+    (SEED_OCT, "Earlier, when the second round of talks had begun", ASIF),
+    (SEED_OCT, "Meanwhile, strikes by Islamabad also targeted", None),
+    (SEED_OCT, "Pakistan and Afghanistan saw a worsening of ties", None),
+    (SEED_OCT, "After the initial skirmish on Oct 11", None),
+    # -- Reuters-21578 --------------------------------------------------------------------
+    ("reuters-2357", '"We feel we will continue to see higher growth', "James Treybig"),
+    ("reuters-2357", "He said Tandem's second quarter is traditionally", "James Treybig"),
+    ("reuters-2357", "For the full year, he said he expects", "Frederic Cohen"),  # the analyst
+    ("reuters-2357", "Treybig, who founded the Cupertino", "James Treybig"),  # tagged ORG
+    ("reuters-2357", "We didn't see that a year ago,\" he said.", "James Treybig"),
+    ("reuters-2357", "In the second fiscal quarter last year, Tandem earned", None),
+    (
+        "reuters-1724",
+        '"What they are proposing is really double counting,"',
+        "Patrick de Saint-Aignan",
+    ),
+    ("reuters-1724", "Instead, he argues, banks should", "Patrick de Saint-Aignan"),
+    ("reuters-1724", '"The potential risk factors are very large', None),  # "a director"
+    ("reuters-1724", "Federal Reserve Board Governor Martha Seger", "Martha Seger"),
+    ("reuters-1724", "Market participants will have 60 days", None),
+    ("reuters-1724", "Indeed, regulators are apparently also concerned", None),
+    ("reuters-1270", "Assistant Treasury Secretary David Mulford said", "David Mulford"),
+    ("reuters-1270", '"While such approaches may have some political', "David Mulford"),
+    ("reuters-1270", "He said debt conversions, or swaps", "David Mulford"),
+    ("reuters-2838", "In a brief arrival statement, he said Iran", "Gholamreza Aqazadeh"),
+    ("reuters-2838", "He was greeted on arrival by Belkacem Nabi", None),
+    ("reuters-3027", '"This flurry of new technology could yield', "Ian Warhaftig"),
+    ("reuters-3027", "\"We're developing new systems because", "Peter Giles"),
+    ("reuters-3027", "\"Eventually, CD-ROM's will fit right inside", "Ian Warhaftig"),
+    ("reuters-3027", "A law firm, however, may need", None),
+    ("reuters-3027", "CD-ROM players for the retail market will appear", None),
+    ("reuters-176", "In this context, Algerian LNG import would be", "Daniel Tulis"),
+    ("reuters-176", "Analysts did not forsee a major impact", None),
+    ("reuters-3153", "TWA, however, has pursued its application", "Mark Buckstein"),  # according to
+    ("reuters-2910", '"Mr. King attacked the driver,', "Ott Cefkin"),  # not Mr. King
+    ("reuters-2427", '"He (Foley) is willing to give Mr. Naylor', "Gene Moos"),
+    ("reuters-203", '"The numbers were a little disappointing', "Bob Bannon"),  # not Volcker
+    ("reuters-820", "Armstrong Tire Co, an Armtek unit, will continue", "Armtek Corp"),  # company
+]
+REUTERS_IDS = {case[0] for case in CASES if case[0].startswith("reuters-")}
+
+
+@pytest.fixture(scope="module")
+def quotes_by_article() -> dict[str, tuple[Article, list]]:
+    articles = [a for name in (SEED_NOV, SEED_OCT) for a in read(SEEDS_DIR / name)]
+    if reuters.available():
+        parsed = ParsedFile(reuters.CORPUS)
+        for record in reuters.records(4000):
+            if record["id"] in REUTERS_IDS:
+                _add_record(record, record["id"], record["id"], parsed)
+        articles += parsed.articles
+    extracted = QuoteExtractor().extract(articles)
+    return {a.id: (a, quotes) for a, quotes in zip(articles, extracted, strict=True)}
+
+
+def read(path):
+    return read_articles(path, path.parent, 10**7).articles
+
+
+def speaker_of(article: Article, quotes: list, prefix: str) -> str | None:
+    start = article.text.index(prefix)
+    for quote in quotes:
+        if quote.start <= start < quote.end:
+            return quote.speaker.name if quote.speaker else None
+    return None
+
+
+@pytest.mark.parametrize(("article_id", "prefix", "expected"), CASES)
+def test_speaker_of_a_sentence(quotes_by_article, article_id, prefix, expected):
+    if article_id not in quotes_by_article:
+        pytest.skip("Reuters corpus not present")
+    article, quotes = quotes_by_article[article_id]
+    assert speaker_of(article, quotes, prefix) == expected
+
+
+def test_the_table_covers_what_it_claims():
+    named = [c for c in CASES if c[2]]
+    assert len(CASES) >= 60 and len(named) >= 40 and len(CASES) - len(named) >= 15
+
+
+def test_every_quote_span_is_whole_sentences_of_the_article(quotes_by_article):
+    for article, quotes in quotes_by_article.values():
+        for quote in quotes:
+            text = article.text[quote.start : quote.end]
+            assert text == text.strip() and text
+            assert quote.kind in {"direct", "reported", "continued"}
