@@ -1,73 +1,88 @@
-"""Calibrate NEWSDESK_MIN_RELEVANCE: best dense similarity for on- and off-topic questions.
+"""Calibrate NEWSDESK_MIN_RELEVANCE on real news: refusals' precision and recall per threshold.
 
-Prints each question's best cosine similarity over the seed archive and the gap between the
-lowest on-topic and the highest off-topic score; the default threshold should sit in that gap.
-Writes bench/results/relevance.json.
+    .venv/bin/python -m bench.relevance
+
+Over the Reuters subset of `bench.answers` (ingested there), every question of the
+development set that asks about no person — headline questions, which the archive answers,
+and questions on topics it never covers — plus everyday questions off any news topic. For
+each, the best dense similarity of the passages found, and whether the unknown-word rule
+(`bot.evidence`) already refuses it. Then, per threshold: refusal precision (refusals that
+were right) and recall (unanswerable questions refused), and answerable questions kept.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
-from bot.service import Newsdesk
-from retrieval.settings import SEEDS_DIR, Settings
+from bench.answers import prepare
+from bench.common import report
+from bench.devset import DEVSET
+from bot.evidence import absent_topic
+from bot.question import analyse
 
-ON_TOPIC = [
-    "What did Asif say about Tora Bora?",
-    "Gul Bahadur",
-    "What did the UN say about the talks?",
-    "How many civilians died in the strikes?",
-    "Why did the Istanbul talks fail?",
-    "What did Mujahid say?",
-    "Who mediated the talks between Pakistan and Afghanistan?",
-    "Did Pakistan threaten to strike inside Afghanistan?",
-    "graveyard of empires",
-    "What happened on October 11?",
-]
 OFF_TOPIC = [
     "What is the capital of France?",
     "Who won the football match?",
     "How do I bake sourdough bread?",
-    "What is the price of bitcoin today?",
     "Who wrote Pride and Prejudice?",
     "What are the symptoms of measles?",
     "When is the next solar eclipse?",
     "Best laptop for programming",
+    "How tall is Mount Everest?",
+    "What is the plot of Hamlet?",
+    "How do vaccines train the immune system?",
 ]
-
-
-def best_similarity(desk: Newsdesk, question: str) -> float:
-    hits = desk.searcher.search(question, desk.settings.top_k)
-    return max((h.similarity for h in hits if h.similarity is not None), default=0.0)
+THRESHOLDS = [round(0.16 + 0.02 * i, 2) for i in range(14)]
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        desk = Newsdesk(Settings(_env_file=None, data_dir=Path(tmp), articles_dirs=[SEEDS_DIR]))
-        desk.refresh()
-        rows = [(q, "on", best_similarity(desk, q)) for q in ON_TOPIC]
-        rows += [(q, "off", best_similarity(desk, q)) for q in OFF_TOPIC]
-        found = {q: desk.ask(q).found for q, _, _ in rows}
-    print(f"{'kind':<4} {'best cos':>8} {'found':>6}  question")
-    for question, kind, score in rows:
-        print(f"{kind:<4} {score:8.3f} {found[question]!s:>6}  {question}")
-    low_on = min(s for _, k, s in rows if k == "on")
-    high_off = max(s for _, k, s in rows if k == "off")
-    print(f"\nlowest on-topic {low_on:.3f} · highest off-topic {high_off:.3f}")
-    Path("bench/results").mkdir(parents=True, exist_ok=True)
-    Path("bench/results/relevance.json").write_text(
-        json.dumps(
+    devset = json.loads(DEVSET.read_text())
+    desk = prepare(devset["subset"])
+    questions = [(q["question"], True) for q in devset["questions"] if q["kind"] == "fact"]
+    questions += [
+        (q["question"], False)
+        for q in devset["questions"]
+        if q["kind"] == "absent-topic" and "person" not in q
+    ]
+    questions += [(q, False) for q in OFF_TOPIC]
+    rows = []
+    for text, answerable in questions:
+        hits = desk.searcher.search(text, desk.settings.top_k)
+        best = max((h.similarity or 0.0 for h in hits), default=0.0)
+        absent = bool(absent_topic(analyse(text), desk.searcher))
+        rows.append({"question": text, "answerable": answerable, "best": best, "absent": absent})
+    sweep = []
+    for threshold in THRESHOLDS:
+        refused = [r for r in rows if r["absent"] or r["best"] < threshold]
+        right = sum(not r["answerable"] for r in refused)
+        unanswerable = sum(not r["answerable"] for r in rows)
+        answerable = len(rows) - unanswerable
+        sweep.append(
             {
-                "rows": [
-                    {"question": q, "kind": k, "best": s, "found": found[q]} for q, k, s in rows
-                ],
-                "lowest_on_topic": low_on,
-                "highest_off_topic": high_off,
-            },
-            indent=2,
+                "threshold": threshold,
+                "refusal_precision": round(right / len(refused), 3) if refused else 1.0,
+                "refusal_recall": round(right / unanswerable, 3),
+                "answerable_kept": round(1 - (len(refused) - right) / answerable, 3),
+            }
         )
+    lowest_on = min(r["best"] for r in rows if r["answerable"])
+    highest_off = max(r["best"] for r in rows if not r["answerable"] and not r["absent"])
+    report(
+        "relevance",
+        [
+            ("lowest answerable best similarity", f"{lowest_on:.3f}", ""),
+            ("highest unanswerable (not caught by words)", f"{highest_off:.3f}", ""),
+            *(
+                (
+                    f"threshold {s['threshold']:.2f}: precision / recall / kept",
+                    f"{s['refusal_precision']:.2f} / {s['refusal_recall']:.2f} / "
+                    f"{s['answerable_kept']:.2f}",
+                    "",
+                )
+                for s in sweep
+            ),
+        ],
+        {"rows": rows, "sweep": sweep},
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from bot.citing import cite, quote_span, shown, terms
 from bot.evidence import judge
-from bot.question import STOPWORDS, Question, analyse, is_follow_up, stem, substitute_person
+from bot.question import Question, analyse, is_follow_up, substitute_person, without_person
 from bot.said import SpeechAnswerer
 from bot.types import Answer, Citation, Conversation, Turn
 from bot.wording import human_date, render
@@ -38,7 +38,6 @@ W_QUOTED = 0.2  # a speech question ("what was said about…") prefers quotation
 W_ATTRIBUTED = 0.2  # …and sentences the quote index attributes to someone
 KEEP_WITHIN = 0.5  # cite sentences scoring at least half the best one
 SEMANTIC_MARGIN = 0.15  # a paraphrase no word matches: top passage only, this far above floor
-_STOP_TERMS = {stem(word) for word in STOPWORDS}
 
 
 @dataclass(frozen=True)
@@ -79,6 +78,7 @@ class ExtractiveAnswerer:
             spoken = self.speech.answer(question, parsed, standalone, filters)
             if spoken is not None:
                 return spoken
+            parsed = without_person(parsed)  # "officials", "bitcoin prices": no one to quote
         hits = self.searcher.search(standalone, self.settings.top_k, filters)
         return self.compose(question, standalone, parsed, hits)
 
@@ -249,6 +249,7 @@ def _select(
     best = ranked[0][0]
     chosen: list[_Candidate] = []
     extra: list[_Candidate] = []
+    seen_words: set[str] = set()
     for score, candidate in ranked:
         overlaps = any(
             c.article.id == candidate.article.id
@@ -256,8 +257,10 @@ def _select(
             and candidate.start < c.end
             for c in chosen + extra
         )
-        if overlaps:
-            continue
+        words = " ".join(candidate.article.text[candidate.start : candidate.end].split())
+        if overlaps or words in seen_words:
+            continue  # one span once, and the same words from a repeated story once
+        seen_words.add(words)
         if len(chosen) < limit and score >= KEEP_WITHIN * best:
             chosen.append(candidate)
         else:

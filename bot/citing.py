@@ -42,19 +42,33 @@ def cite(
 
 
 def quote_span(text: str, spans: list[tuple[int, int]], index: int) -> tuple[int, int]:
-    """Widen sentence `index` to the whole quotation it is part of (at most two more each way)."""
+    """Widen sentence `index` to the whole quotation it is part of (at most two more each way).
+
+    Curly quotes say which way they face; straight ones (wire copy) only pair up: a sentence
+    with an odd number of them that does not open with one closes a quotation opened before.
+    """
     start, end = spans[index]
     for back in range(index - 1, max(-1, index - 3), -1):
-        piece = text[start:end]
-        if piece.count("“") >= piece.count("”") or "\n" in text[spans[back][1] : start]:
+        if not _closes_earlier(text[start:end]) or "\n" in text[spans[back][1] : start]:
             break
         start = spans[back][0]
     for ahead in range(index + 1, min(len(spans), index + 3)):
-        piece = text[start:end]
-        if piece.count("“") <= piece.count("”") or "\n" in text[end : spans[ahead][0]]:
+        if not _opens_later(text[start:end]) or "\n" in text[end : spans[ahead][0]]:
             break
         end = spans[ahead][1]
     return start, end
+
+
+def _closes_earlier(piece: str) -> bool:
+    if piece.count("”") > piece.count("“"):
+        return True
+    return piece.count('"') % 2 == 1 and not piece.startswith('"')
+
+
+def _opens_later(piece: str) -> bool:
+    if piece.count("“") > piece.count("”"):
+        return True
+    return piece.count('"') % 2 == 1 and piece.startswith('"')
 
 
 def best_quote(article: StoredArticle, chunk: Chunk, claim: str) -> tuple[int, int]:

@@ -9,7 +9,7 @@ is not decided here: `bot.said` resolves the name against the archive's speakers
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.articles import parse_date
 from retrieval.search import SearchFilters, stem, tokenize
@@ -99,6 +99,13 @@ def analyse(text: str) -> Question:
         has_pronoun=bool(_PRONOUNS.search(text)),
         has_proper_name=bool(re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", text.strip())),
     )
+
+
+def without_person(question: Question) -> Question:
+    """The question read as one about no one: "did bitcoin prices react" names no person,
+    and its words are the topic."""
+    terms = tuple(dict.fromkeys(stem(t) for t in tokenize(question.text) if t not in STOPWORDS))
+    return replace(question, person_names=(), topic="", terms=terms)
 
 
 def asked_people(text: str) -> list[str]:

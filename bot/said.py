@@ -224,6 +224,7 @@ class SpeechAnswerer:
         (two sentences of it, or a quotation already cited `after`, are not repeated)."""
         articles = self.store.get_articles({q.article_id for q in quotes})
         taken = [(c.article_id, q.start, q.end) for q, c in after]
+        seen_words = {" ".join(c.quote.split()) for _, c in after}
         cited: list[tuple[StoredQuote, Citation]] = []
         for quote in quotes:
             article = articles.get(quote.article_id)
@@ -232,6 +233,10 @@ class SpeechAnswerer:
             begin, end = _whole_quotation(article, quote)
             if any(a == article.id and s < end and begin < e for a, s, e in taken):
                 continue
+            words = " ".join(article.text[begin:end].split())
+            if words in seen_words:
+                continue  # the same words in another article (a wire story run twice)
+            seen_words.add(words)
             taken.append((article.id, begin, end))
             speaker = quote.speaker.name if quote.speaker else None
             citation = cite(start + len(cited), article, begin, end, speaker)

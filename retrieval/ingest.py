@@ -2,8 +2,10 @@
 
 Incremental and idempotent: a file whose size and modification time match the manifest is not
 even re-read; an article whose content hash matches is not re-embedded; a changed article has
-its chunks replaced. Chunks are embedded in large batches across articles, so a folder of many
-small articles runs near the encoder's own speed.
+its chunks and quotes replaced. Between reading and chunking, boilerplate is stripped with
+what the store knows of each source (`retrieval.boilerplate`). Chunks are embedded in large
+batches across articles, and each batch's quotes are found (`retrieval.quotes`) and embedded
+with it, so a folder of many small articles runs near the encoder's own speed.
 """
 
 from __future__ import annotations

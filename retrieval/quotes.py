@@ -40,7 +40,7 @@ _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
 _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
 _INDEFINITE = {"a", "an", "one", "another", "some", "any"}
 _RELAY_VERBS = {"report", "quote"}  # "…, he said, APP reported": the agency only relays
-EXTRACTOR_VERSION = "quotes-v2"  # part of the ingest signature: a change re-indexes quotes
+EXTRACTOR_VERSION = "quotes-v4"  # part of the ingest signature: a change re-indexes quotes
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
 
 
@@ -304,6 +304,8 @@ def _cue(doc, offset: int, sentence: _Sentence, context: _Context):
             continue
         subject = next((c for c in token.children if c.dep_ in _SUBJECTS), None)
         if subject is None:
+            subject = _person_just_before(doc, token)
+        if subject is None:
             continue
         rank = 0 if token.dep_ == "ROOT" else 1 + _depth(token)
         if token.lemma_.lower() in _RELAY_VERBS:
@@ -316,6 +318,18 @@ def _cue(doc, offset: int, sentence: _Sentence, context: _Context):
         if mention:
             return speaker, mention, cue
     return None
+
+
+def _person_just_before(doc, verb):
+    """The parser lost the subject ("In January president X told…" read X as "In"'s object):
+    a person named right before the verb, adverbs aside, is the one speaking."""
+    index = verb.i - 1
+    while index >= 0 and doc[index].pos_ in ("ADV", "AUX", "PART"):
+        index -= 1
+    if index < 0:
+        return None
+    entity = _entity_of(doc[index])
+    return doc[index] if entity is not None and entity.label_ == PERSON else None
 
 
 def _has_clause(verb, sentence: _Sentence) -> bool:
@@ -363,9 +377,28 @@ def _resolve(subject, context: _Context) -> tuple[Speaker | None, str]:
         if lower in _IT:
             return context.last_body, subject.text
         return None, subject.text
+    if subject.pos_ == "PROPN" and _titled_name(subject):
+        return context.person(phrase), phrase  # "group president Francois-Xavier Ortoli"
     if subject.pos_ == "NOUN":
         return _by_role(subject, context), phrase
     return None, phrase
+
+
+def _titled_name(token) -> bool:
+    """A name the tagger missed, written after a title: "president Francois-Xavier Ortoli".
+
+    Two or more capitalised words, and a lower-case title word (`lexicon.toml`) right before
+    them: a person, whatever NER made of it.
+    """
+    words = [t for t in token.subtree if t.i <= token.i]
+    names = [t for t in words if t.pos_ == "PROPN" and t.text[:1].isupper()]
+    titles = lexicon()["titles"]
+    lowered = [t for t in words if t.text.islower() and t.lower_ in titles]
+    return (
+        len(names) >= 2
+        and bool(lowered)
+        and not any(t.lower_ in lexicon()["organisation_nouns"] for t in names)
+    )
 
 
 def _entity_of(token):
@@ -459,10 +492,12 @@ def _remember_mentions(doc, offset: int, sentence: _Sentence, context: _Context)
         else:
             context.last_body = speaker
         return
-    if sentence.cue and sentence.cue[1].lower() not in _HE_SHE | _IT:
-        mention = sentence.cue[1].lower().split()
-        if mention and not mention[-1].endswith("s"):  # "a director said": "he" is now him
-            context.last_person = None
+    if sentence.cue:
+        head = (sentence.cue[1].lower().split() or [""])[-1]
+        bodies = lexicon()["organisation_nouns"]
+        if head not in _HE_SHE | _IT | bodies and not head.endswith("s"):
+            context.last_person = None  # "a director said": "he" is now him, not a name
+            return  # whoever else the sentence names as a subject, it is not the speaker
     for entity in doc.ents:
         position = offset + entity.start_char
         if not sentence.start <= position < sentence.end:

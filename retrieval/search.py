@@ -25,6 +25,7 @@ from retrieval.embedding import Embedder
 from retrieval.store import ChunkStore, chunk_from_meta, date_ordinal
 
 _RRF_K = 60
+_LEXICAL_VERSION = "v2"  # titles indexed with each passage; a change ignores older caches
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
@@ -169,7 +170,9 @@ class Searcher:
     def _cache_file(self, generation: str) -> Path | None:
         if self.cache_dir is None:
             return None
-        return self.cache_dir / f"bm25-{self.store.chunks.name}-{generation}.pickle"
+        return (
+            self.cache_dir / f"bm25-{_LEXICAL_VERSION}-{self.store.chunks.name}-{generation}.pickle"
+        )
 
     def _load_cached(self, generation: str) -> _LexicalIndex | None:
         """A fresh process reuses the index an earlier one built for the same generation."""
@@ -189,7 +192,7 @@ class Searcher:
         path = self._cache_file(generation)
         if path is not None and index.ids:
             path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob(f"bm25-{self.store.chunks.name}-*.pickle"):
+            for old in path.parent.glob(f"bm25-*-{self.store.chunks.name}-*.pickle"):
                 old.unlink(missing_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp")
             with partial.open("wb") as handle:
@@ -206,7 +209,10 @@ def _build_lexical(store: ChunkStore, generation: str) -> _LexicalIndex:
     if not ids:
         return index
     stopwords = set(bm25s.stopwords.STOPWORDS_EN)
-    corpus_tokens = [[t for t in tokenize(text) if t not in stopwords] for text in texts]
+    corpus_tokens = [  # the headline is part of every passage's words: it says what it is about
+        [t for t in tokenize(f"{meta.get('title', '')}\n{text}") if t not in stopwords]
+        for text, meta in zip(texts, metas, strict=True)
+    ]
     retriever = bm25s.BM25()
     retriever.index(corpus_tokens, show_progress=False)
     index.retriever = retriever

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 _LEXICON = Path(__file__).with_name("lexicon.toml")
-_POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$", re.IGNORECASE)
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 PERSON = "PERSON"
 BODY_KINDS = ("ORG", "GPE", "NORP")  # organisations, countries, peoples: they speak too

@@ -1,14 +1,17 @@
-"""The Chroma store: chunk vectors plus a manifest of indexed articles, and nothing else.
+"""The Chroma store: chunk and quote vectors plus a manifest of indexed articles.
 
-Two collections: `<name>_chunks` (one record per chunk: vector, text, citation metadata) and
-`<name>_articles` (one record per article: full text, content hash, source file stamp, and a
-`generation` record that changes on every write). Keeping the manifest in Chroma rather than
-in a side file means several processes — or machines, in server mode — share one truth.
+Three collections: `<name>_chunks` (one record per chunk: vector, text, citation metadata),
+`<name>_quotes` (one record per quote of the quote index: vector, text, speaker, span) and
+`<name>_articles` (one record per article: full text, content hash, source file stamp,
+boilerplate bookkeeping, and a `generation` record that changes on every write). Keeping the
+manifest in Chroma rather than in a side file means several processes — or machines, in
+server mode — share one truth.
 
-Chunk ids carry the article's content hash, and a chunk is *live* only while the manifest
-holds that same hash for its article. `replace_articles` writes the new version's chunks,
-then the manifest (the switch), then deletes the old version's chunks; so a reader — in this
-process or another — sees each article whole, old or new, never half-written or twice.
+Chunk and quote ids carry the article's content hash, and a chunk or quote is *live* only
+while the manifest holds that same hash for its article. `replace_articles` writes the new
+version's chunks and quotes, then the manifest (the switch), then deletes the old version's;
+so a reader — in this process or another — sees each article whole, old or new, never
+half-written or twice.
 Crash safety follows from the same order: an interrupted ingest leaves at most invisible
 chunks, the manifest still says what is really indexed, and the next ingest sees the
 "writing" marker, sweeps stray chunks (`vacuum`) and redoes what is missing.

@@ -99,6 +99,9 @@ CASES = [
     ("reuters-2427", '"He (Foley) is willing to give Mr. Naylor', "Gene Moos"),
     ("reuters-203", '"The numbers were a little disappointing', "Bob Bannon"),  # not Volcker
     ("reuters-820", "Armstrong Tire Co, an Armtek unit, will continue", "Armtek Corp"),  # company
+    ("reuters-8944", '"They\'re not beginners," he said.', None),  # "a third arbitrageur"
+    ("reuters-9055", 'He added, "even Japan, against whom', "Paul Volcker"),
+    ("reuters-9110", "\"We're going to have international dealers", "Arvid Jauppi"),
 ]
 REUTERS_IDS = {case[0] for case in CASES if case[0].startswith("reuters-")}
 
@@ -108,9 +111,11 @@ def quotes_by_article() -> dict[str, tuple[Article, list]]:
     articles = [a for name in (SEED_NOV, SEED_OCT) for a in read(SEEDS_DIR / name)]
     if reuters.available():
         parsed = ParsedFile(reuters.CORPUS)
-        for record in reuters.records(4000):
+        for record in reuters.records():
             if record["id"] in REUTERS_IDS:
                 _add_record(record, record["id"], record["id"], parsed)
+                if len(parsed.articles) == len(REUTERS_IDS):
+                    break
         articles += parsed.articles
     extracted = QuoteExtractor().extract(articles)
     return {a.id: (a, quotes) for a, quotes in zip(articles, extracted, strict=True)}

@@ -89,3 +89,28 @@ def test_repl_answers_a_follow_up_from_the_previous_turn(cli_env):
     assert "It is definitely a possibility" in result.stdout
     follow_up = result.stdout.split("read as:")[-1]
     assert "29 October 2025" in follow_up
+
+
+def test_speakers_and_quotes_commands(cli_env):
+    speakers = json.loads(run_cli("speakers", "--json", env=cli_env).stdout)
+    names = [row["name"] for row in speakers]
+    assert names[0] == "Khawaja Asif" and "Attaullah Tarar" in names
+    assert {a["published"] for a in speakers[0]["articles"]} == {"2025-10-29", "2025-11-26"}
+
+    result = run_cli("quotes", "Asif", "--about", "Taliban", "--json", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    quotes = found["quotes"]
+    assert found["found"] and quotes and {q["speaker"] for q in quotes} == {"Khawaja Asif"}
+    dates = [q["published"] for q in quotes]
+    assert dates == sorted(dates)  # date order
+    assert all("Taliban" in q["quote"] or "them" in q["quote"] for q in quotes)
+
+    result = run_cli("quotes", "Imran Khan", env=cli_env)
+    assert result.returncode == 1 and "No article in the archive quotes Imran Khan" in result.stdout
+
+
+def test_repl_lists_quotes(cli_env):
+    result = run_cli("repl", env=cli_env, input="/quotes Tarar about talks\n/speakers Asif\n")
+    assert result.returncode == 0, result.stderr
+    assert "Attaullah Tarar:" in result.stdout and "Khawaja Asif" in result.stdout

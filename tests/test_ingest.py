@@ -171,3 +171,39 @@ def test_dead_writers_leftovers_are_swept_but_a_live_writers_are_not(
     newsdesk.refresh()
     assert "stray::c0" not in chunk_ids(newsdesk)
     assert not newsdesk.store.articles.get(where={"kind": "writer"})["ids"]
+
+
+def quote_records(desk: Newsdesk) -> list[dict]:
+    return desk.store.all_quote_metadata()
+
+
+def test_quotes_follow_their_article_through_update_and_removal(
+    newsdesk: Newsdesk, articles_dir: Path
+):
+    report = newsdesk.refresh()
+    assert report.quotes_indexed == newsdesk.store.count_quotes() > 20
+    october = "002_4d1c700f71ed2180.txt"
+    (articles_dir / october).write_text(
+        "date 2025-10-30 “We will talk again,” Asif said on Thursday.\n"
+    )
+    newsdesk.refresh()
+    mine = [q for q in quote_records(newsdesk) if q["article_id"] == october]
+    assert [(q["speaker"], q["content_hash"]) for q in mine] == [
+        ("Asif", newsdesk.store.manifest()[october].content_hash)
+    ]  # the old version's quotes are gone, not hidden
+    (articles_dir / october).unlink()
+    newsdesk.refresh()
+    assert not [q for q in quote_records(newsdesk) if q["article_id"] == october]
+
+
+def test_vacuum_sweeps_quotes_no_published_version_owns(newsdesk: Newsdesk):
+    newsdesk.refresh()
+    before = newsdesk.store.count_quotes()
+    article = newsdesk.store.manifest()["000_18c95c43f10e2761.txt"]
+    stray = dict(quote_records(newsdesk)[0], content_hash="not-published")
+    newsdesk.store.quotes.upsert(
+        ids=["stray-quote"], embeddings=[[0.1] * 384], documents=["x"], metadatas=[stray]
+    )
+    assert article.id and newsdesk.store.count_quotes() == before + 1
+    assert newsdesk.store.vacuum() == 1
+    assert newsdesk.store.count_quotes() == before

@@ -235,6 +235,18 @@ def test_slash_command_is_ephemeral_unless_shared(rig):
     assert rig.fake.of("chat.postMessage")[0].payload["channel"] == "C1"
 
 
+def test_slash_quotes_lists_what_someone_said_only_to_the_asker(rig):
+    status, body, took = rig.command("quotes Asif about Tora Bora")
+    assert status == 200 and took < 3 and "Asif" in body
+    ephemeral = rig.fake.wait_for("chat.postEphemeral")[0]
+    text = json.dumps(ephemeral.payload["blocks"], ensure_ascii=False)
+    assert ephemeral.payload["user"] == "UASKER" and "rout at Tora Bora" in text
+    assert "Khawaja Asif" in ephemeral.payload["text"]
+    rig.command("speakers")
+    listing = rig.fake.wait_for("chat.postEphemeral", count=2)[-1]
+    assert "Attaullah Tarar" in json.dumps(listing.payload["blocks"])
+
+
 def test_slash_help_answers_in_the_ack(rig):
     status, body, _ = rig.command("help")
     assert status == 200 and "/newsdesk" in body

@@ -1,0 +1,113 @@
+""" "What did X say about Y?": only X's words, or an honest "not found" that names X."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.question import analyse
+from bot.said import KEEP_WITHIN, RankedQuote, _score, _select
+from bot.types import Conversation
+from retrieval.chunking import Chunk
+from retrieval.search import Hit
+from retrieval.speakers import PERSON, make_speaker
+from retrieval.store import StoredArticle, StoredQuote
+
+from .conftest import assert_grounded
+
+ASIF = "Khawaja Asif"
+
+
+def test_a_person_the_archive_never_quotes_gets_no_one_elses_words(seeded):
+    answer = seeded.ask("What did Imran Khan say about the Istanbul talks?")
+    assert not answer.found and answer.citations == ()
+    assert answer.text == "No article in the archive quotes Imran Khan."
+
+
+def test_a_misspelt_name_is_offered_the_closest_quoted_names(seeded):
+    answer = seeded.ask("What did Khawja Asif say about the Taliban?")
+    assert not answer.found
+    assert "Did you mean Khawaja Asif?" in answer.text
+
+
+def test_quoted_but_never_about_the_topic_offers_their_quotes_as_more_sources(seeded):
+    answer = seeded.ask("What did Mujahid say about Tora Bora?")
+    assert not answer.found and answer.citations == ()
+    assert "Zabihullah Mujahid is quoted in the archive, but never about Tora Bora" in answer.text
+    assert answer.more and {c.speaker for c in answer.more} == {"Zabihullah Mujahid"}
+
+
+def test_every_way_of_naming_the_person_gets_only_their_words(seeded):
+    for question in (
+        "What did Asif say about Tora Bora?",
+        "What did Mr Asif say about Tora Bora?",
+        "What did Khawaja Asif say about Tora Bora?",
+        "what did asif say about tora bora",
+        "What was Asif's reaction to talk of Tora Bora?",
+    ):
+        answer = seeded.ask(question)
+        assert answer.found, question
+        assert {c.speaker for c in answer.citations} == {ASIF}, question
+        assert any("Tora Bora" in c.quote for c in answer.citations), question
+        assert_grounded(seeded, answer)
+
+
+def test_a_follow_up_keeps_the_person(seeded):
+    conversation = Conversation()
+    seeded.ask("What did Asif say about Tora Bora?", conversation)
+    answer = seeded.ask("And what did he say about trusting the Taliban?", conversation)
+    assert answer.found
+    assert {c.speaker for c in answer.citations} == {ASIF}
+    assert any("folly to trust them" in c.quote for c in answer.citations)
+    assert all("Tarar" not in c.quote for c in answer.citations)
+
+
+def test_the_speaker_rides_in_the_json_contract(seeded):
+    payload = seeded.ask("What did Tarar say about the talks?").to_dict()
+    assert payload["found"] and {c["speaker"] for c in payload["citations"]} == {"Attaullah Tarar"}
+
+
+def test_an_unnamed_group_is_answered_from_the_passages_not_refused(seeded):
+    answer = seeded.ask("What did officials say about the strikes?")
+    assert answer.found and answer.citations
+
+
+# -- ranking, at the unit ---------------------------------------------------------------
+ARTICLE = StoredArticle(
+    "a", "Talks fail", None, None, None,
+    "Asif spoke. The talks in Istanbul failed. Asif said the Taliban cannot be trusted.", (),
+)  # fmt: skip
+OTHER = dataclasses.replace(ARTICLE, id="b", text="Asif spoke about cricket. He said it was fun.")
+
+
+def quote(article: StoredArticle, text: str) -> StoredQuote:
+    start = article.text.index(text)
+    speaker = make_speaker("Khawaja Asif", PERSON)
+    return StoredQuote(f"{article.id}:{start}", article.id, "h", start, start + len(text), text,
+                       speaker, "Asif", "say", "direct", article.title, None, None)  # fmt: skip
+
+
+def hit(article: StoredArticle, score: float) -> Hit:
+    chunk = Chunk(f"{article.id}::c0", article.id, 0, article.text, 0, len(article.text), 1, 1,
+                  article.title, None, None, None, None, "h")  # fmt: skip
+    return Hit(chunk, score)
+
+
+def test_a_quote_in_an_article_about_the_topic_outranks_a_closer_sounding_stray():
+    parsed = analyse("What did Asif say about the Istanbul talks?")
+    weights = {"istanbul": 2.0, "talk": 1.0}
+    on_topic = _score(quote(ARTICLE, "Asif said the Taliban cannot be trusted."), 0.2,
+                      [hit(ARTICLE, 1.0)], ARTICLE, weights, parsed)  # fmt: skip
+    stray = _score(quote(OTHER, "He said it was fun."), 0.3, [hit(ARTICLE, 1.0)], OTHER,
+                   weights, parsed)  # fmt: skip
+    assert on_topic.on_topic and not stray.on_topic
+    assert on_topic.score > stray.score
+
+
+def test_selection_keeps_quotes_near_the_best_and_no_more_than_asked():
+    parsed_quotes = [quote(ARTICLE, "Asif spoke."), quote(ARTICLE, "The talks in Istanbul failed.")]
+    ranked = [
+        RankedQuote(parsed_quotes[0], 2.0, True, 0.5, True),
+        RankedQuote(parsed_quotes[1], 2.0 * KEEP_WITHIN - 0.01, True, 0.4, True),
+    ]
+    assert _select(ranked, limit=3) == ranked[:1]
+    assert _select(ranked[:1] * 1, limit=0) == []

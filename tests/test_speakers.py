@@ -1,0 +1,59 @@
+"""Names as data: one key per person, however the article or the question writes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.speakers import PERSON, closest_names, make_speaker, matches, name_key
+
+ASIF = make_speaker("Defence Minister Khawaja Asif", PERSON)
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("Defence Minister Khawaja Asif", "khawaja asif"),
+        ("Mr. Khawaja Asif's", "khawaja asif"),
+        ("Asif’s", "asif"),
+        ("Hess", "hess"),  # a suffix is stripped, not letters: not "he"
+        ("Jones", "jones"),
+        ("Rudolf Hess'", "rudolf hess"),
+        ("Prof Gellhorn", "gellhorn"),
+        ("James Baker Jr.", "james baker"),
+        ("Zelenskýy", "zelenskyy"),
+    ],
+)
+def test_name_keys(written, key):
+    assert name_key(written) == key
+
+
+@pytest.mark.parametrize(
+    "asked", ["Asif", "asif", "Mr Asif", "Mr. Asif", "Khawaja Asif", "K. Asif", "Asif's"]
+)
+def test_the_ways_a_question_names_a_person(asked):
+    assert matches(asked, ASIF)
+
+
+@pytest.mark.parametrize("asked", ["Imran Khan", "Ali Asif", "Khawaja", "Aziz", ""])
+def test_other_people_do_not_match(asked):
+    assert not matches(asked, ASIF)
+
+
+def test_bodies_keep_their_words_and_match_whole():
+    department = make_speaker("the Agriculture Department's", "ORG")
+    assert (department.name, department.key) == ("Agriculture Department", "agriculture department")
+    assert matches("the Agriculture Department", department)
+    assert not matches("Department", department)
+    assert matches("the Bundesbank", make_speaker("Bundesbank", "ORG"))
+
+
+def test_hyphenated_given_names_match_either_part():
+    lucq = make_speaker("Jean-Marc Lucq", PERSON)
+    assert matches("Marc Lucq", lucq) and matches("Jean-Marc Lucq", lucq) and matches("Lucq", lucq)
+
+
+def test_closest_names_catch_typos_not_strangers():
+    names = ["Khawaja Asif", "Attaullah Tarar", "Zabihullah Mujahid"]
+    assert closest_names("Khawja Asif", names) == ["Khawaja Asif"]
+    assert closest_names("Tarrar", names) == ["Attaullah Tarar"]
+    assert closest_names("Imran Khan", names) == []
