@@ -130,7 +130,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show", type=int, default=0, help="print N answers to read by hand")
     parser.add_argument("--kinds", default="", help="only these kinds (comma-separated)")
+    parser.add_argument(
+        "--tune", action="store_true", help="vary each ranking weight of bot.said, report each"
+    )
     args = parser.parse_args()
+    if args.tune:
+        tune()
+        return
     devset = json.loads(DEVSET.read_text())
     items = devset["questions"]
     if args.kinds:
@@ -165,6 +171,52 @@ def main() -> None:
             print(f"  found={row['found']} correct={row['correct']} "
                   f"misattributed={row['misattributed']} speakers={row['speakers']}")  # fmt: skip
             print("  " + row["answer"][:500].replace("\n", "\n  "))
+
+
+TUNED = [
+    "W_SIMILARITY", "W_PASSAGE", "W_ARTICLE", "W_TOPIC_IN_ARTICLE", "W_TOPIC_IN_QUOTE",
+    "TOPIC_COVERAGE_ON_TOPIC", "SIMILARITY_ON_TOPIC", "KEEP_WITHIN",
+]  # fmt: skip
+PERSON_KINDS = {"said", "follow-up", "not-on-topic", "absent-topic"}
+
+
+def tune() -> None:
+    """Each of bot.said's weights at 0, half and 1.5 times its value, the others as they are:
+    questions about a person answered and refused (the figures the constants cite)."""
+    import bot.said as said
+
+    devset = json.loads(DEVSET.read_text())
+    items = [q for q in devset["questions"] if q["kind"] in PERSON_KINDS and "person" in q]
+    desk = prepare(devset["subset"])
+    desk.warm_up()
+
+    def score() -> tuple[int, int]:
+        answered = refused = 0
+        for item in items:
+            answer = ask(desk, item)
+            right = correct(item, answer, cited_spans(desk, answer), expected_texts(desk, item))
+            if item["kind"] in ANSWERABLE:
+                answered += right
+            else:
+                refused += right
+        return answered, refused
+
+    answerable = sum(q["kind"] in ANSWERABLE for q in items)
+    base = score()
+    rows = [("as set", f"{base[0]}/{answerable} · {base[1]}/{len(items) - answerable}", "")]
+    figures = {"as set": base}
+    for name in TUNED:
+        value = getattr(said, name)
+        for factor in (0.0, 0.5, 1.5):
+            setattr(said, name, value * factor)
+            result = score()
+            label = f"{name} = {value * factor:.2f}"
+            figures[label] = result
+            rows.append(
+                (label, f"{result[0]}/{answerable} · {result[1]}/{len(items) - answerable}", "")
+            )
+        setattr(said, name, value)
+    report("tuning", [("weight (answered · refused)", "", ""), *rows], figures)
 
 
 def summarise(rows: list[dict], timings: list[float], devset: dict) -> None:

@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.relevance
 
 Over the Reuters subset of `bench.answers` (ingested there), every question of the
-development set that asks about no person — headline questions, which the archive answers,
-and questions on topics it never covers — plus everyday questions off any news topic. For
+development set that asks about no person — headline questions and plain questions on the
+topics people are quoted on, which the archive answers, and questions on topics it never
+covers — plus everyday questions off any news topic. For
 each, the best dense similarity of the passages found, and whether the unknown-word rule
 (`bot.evidence`) already refuses it. Then, per threshold: refusal precision (refusals that
 were right) and recall (unanswerable questions refused), and answerable questions kept.
@@ -18,7 +19,7 @@ from bench.answers import prepare
 from bench.common import report
 from bench.devset import DEVSET
 from bot.evidence import absent_topic
-from bot.question import analyse
+from bot.question import analyse, without_person
 
 OFF_TOPIC = [
     "What is the capital of France?",
@@ -39,6 +40,11 @@ def main() -> None:
     devset = json.loads(DEVSET.read_text())
     desk = prepare(devset["subset"])
     questions = [(q["question"], True) for q in devset["questions"] if q["kind"] == "fact"]
+    questions += [  # the topics people are quoted on, asked about plainly: paraphrase-like
+        (f"What happened with {q['question'].split(' say about ', 1)[1]}", True)
+        for q in devset["questions"]
+        if q["kind"] == "said"
+    ]
     questions += [
         (q["question"], False)
         for q in devset["questions"]
@@ -49,7 +55,7 @@ def main() -> None:
     for text, answerable in questions:
         hits = desk.searcher.search(text, desk.settings.top_k)
         best = max((h.similarity or 0.0 for h in hits), default=0.0)
-        absent = bool(absent_topic(analyse(text), desk.searcher))
+        absent = bool(absent_topic(without_person(analyse(text)), desk.searcher))
         rows.append({"question": text, "answerable": answerable, "best": best, "absent": absent})
     sweep = []
     for threshold in THRESHOLDS:

@@ -198,14 +198,10 @@ def _sentences(text: str, start: int, end: int, continues: bool) -> list[_Senten
             if skip_first_mark and ch in OPEN_QUOTES + STRAIGHT:
                 skip_first_mark = False
                 continue
-            if ch in OPEN_QUOTES:
-                inside = True
-            elif ch in CLOSE_QUOTES and ch != "’":
-                inside = False
-            elif ch == STRAIGHT:
-                inside = not inside
-            elif ch == "’" and inside and piece.endswith("’"):
-                inside = False
+            if ch == "’" and inside and piece.endswith("’"):
+                inside = False  # ’ is an apostrophe too: it closes only at the sentence's end
+            else:
+                inside = _after_mark(inside, ch)
         marks = any(ch in OPEN_QUOTES + STRAIGHT + "”" for ch in piece)
         colon = piece.rstrip().endswith(":")
         opens = piece[:1] in OPEN_QUOTES + STRAIGHT
@@ -347,14 +343,18 @@ def _inside_quote_marks(doc, token) -> bool:
     """Is `token` between quote marks within its paragraph (a speaker inside a quotation)?"""
     inside = False
     for other in doc[: token.i]:
-        text = other.text
-        if text in OPEN_QUOTES:
-            inside = True
-        elif text in CLOSE_QUOTES and text != "’":
-            inside = False
-        elif text == STRAIGHT:
-            inside = not inside
+        inside = _after_mark(inside, other.text)
     return inside
+
+
+def _after_mark(inside: bool, mark: str) -> bool:
+    """Inside a quotation after `mark`? Curly marks say which way they face (’ is left alone:
+    it is mostly an apostrophe); a straight one turns the state over."""
+    if mark in OPEN_QUOTES:
+        return True
+    if mark in CLOSE_QUOTES and mark != "’":
+        return False
+    return not inside if mark == STRAIGHT else inside
 
 
 def _resolve(subject, context: _Context) -> tuple[Speaker | None, str]:

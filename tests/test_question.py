@@ -4,7 +4,13 @@ import datetime as dt
 
 import pytest
 
-from bot.question import analyse, extract_filters, is_follow_up
+from bot.question import (
+    analyse,
+    extract_filters,
+    is_follow_up,
+    split_quotes_command,
+    without_person,
+)
 from retrieval.articles import ArticleError
 
 
@@ -31,3 +37,40 @@ def test_filters_ride_in_the_question():
 def test_bad_filter_date_says_how_to_write_it():
     with pytest.raises(ArticleError, match="YYYY-MM-DD"):
         extract_filters("Tora Bora since:last-week")
+
+
+@pytest.mark.parametrize(
+    ("question", "person", "topic"),
+    [
+        ("What did Asif say about Tora Bora?", "Asif", "Tora Bora"),
+        ("what did asif say about tora bora", "asif", "tora bora"),
+        ("What has Mr. Baker said about the dollar?", "Mr. Baker", "the dollar"),
+        ("What did the Bundesbank say on interest rates?", "the Bundesbank", "interest rates"),
+        ("What did Khawaja Asif have to say about the Taliban?", "Khawaja Asif", "the Taliban"),
+        ("What was Volcker's reaction to the trade deficit?", "Volcker", ""),
+        ("According to Tarar, why did the talks fail?", "Tarar", ""),
+    ],
+)
+def test_the_person_and_topic_a_question_asks_about(question, person, topic):
+    parsed = analyse(question)
+    assert parsed.person_names == (person,) and parsed.asks_person
+    if topic:
+        assert parsed.topic == topic
+    assert not set(parsed.people[0].split()) & set(parsed.terms)
+
+
+def test_questions_about_no_one():
+    for question in ("What is the capital of France?", "When did the ceasefire begin?"):
+        assert not analyse(question).asks_person
+    bitcoin = without_person(analyse("How did bitcoin prices react to the strikes?"))
+    assert bitcoin.person_names == () and {"bitcoin", "pric"} <= set(bitcoin.terms)
+
+
+def test_a_follow_up_may_name_a_new_topic_but_not_a_new_person():
+    assert is_follow_up(analyse("And what did he say about trusting the Taliban?"))
+    assert not is_follow_up(analyse("And what did Tarar say about the Taliban?"))
+
+
+def test_the_quotes_command_reads_like_speech():
+    assert split_quotes_command(" Asif about the Taliban ") == ("Asif", "the Taliban")
+    assert split_quotes_command("Khawaja Asif") == ("Khawaja Asif", None)
