@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import time
 from pathlib import Path
 
 from retrieval.settings import Settings
@@ -16,7 +17,19 @@ def bench_settings(data_dir: Path, articles_dir: Path, **overrides) -> Settings:
     real sentences, so every sentence recurs: they are run with `strip_boilerplate=False`
     unless the caller says otherwise (real corpora do)."""
     overrides.setdefault("strip_boilerplate", False)
+    overrides.setdefault("models_dir", Path(__file__).resolve().parent / ".data" / "models")
     return Settings(_env_file=None, data_dir=data_dir, articles_dirs=[articles_dir], **overrides)
+
+
+def raw_encode_rate(embedder, texts: list[str]) -> float:
+    """Texts/s through the bare encoder: length-sorted batches, no store, no chunking."""
+    ordered = sorted(texts, key=len, reverse=True)
+    size = embedder.batch_size
+    embedder.encode_batch(ordered[:size])  # load and warm outside the timing
+    started = time.perf_counter()
+    for start in range(0, len(ordered), size):
+        embedder.encode_batch(ordered[start : start + size])
+    return len(texts) / (time.perf_counter() - started)
 
 
 def percentile(values: list[float], pct: float) -> float:

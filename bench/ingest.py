@@ -13,15 +13,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from bench import reuters
-from bench.common import bench_settings, report
+from bench.common import bench_settings, raw_encode_rate, report
 from bench.corpus import make_corpus
 from bot.service import Newsdesk
 from retrieval.articles import discover, read_articles
 from retrieval.chunking import Chunker
+from retrieval.embedding import SENTENCE_TRANSFORMERS, Embedder
 
 
 def chunk_texts(folder: Path, chunker: Chunker) -> list[str]:
@@ -47,13 +47,7 @@ def main() -> None:
         desk = Newsdesk(bench_settings(tmp / "data", articles))
         texts = chunk_texts(articles, desk.ingestor.chunker)
         words = sum(len(t.split()) for t in texts) / len(texts)
-        desk.embedder.embed(texts[:64])  # load and warm the model outside the timings
-
-        started = time.perf_counter()  # the bare encoder: one call, no store, no chunking
-        desk.embedder.model.encode(
-            texts, batch_size=desk.settings.embed_batch_size, normalize_embeddings=True
-        )
-        raw = len(texts) / (time.perf_counter() - started)
+        raw = raw_encode_rate(desk.embedder, texts)
 
         result = desk.refresh()
         ingest = result.chunks_embedded / result.seconds
@@ -89,6 +83,17 @@ def main() -> None:
             ("  ingest articles/s", f"{real['ingest_articles_per_s']:.1f}", ""),
             ("  ingest chunks/s", f"{real['ingest_chunks_per_s']:.1f}", ""),
             ("  raw encoder chunks/s (same chunks)", f"{real['raw_encoder_chunks_per_s']:.1f}", ""),
+            (
+                "  sentence-transformers chunks/s (same)",
+                f"{real['sentence_transformers_chunks_per_s']:.1f}",
+                "",
+            ),
+            (
+                "  encoder / sentence-transformers",
+                f"{real['encoder_over_sentence_transformers']:.2f}",
+                "≥ 1.5",
+            ),
+            ("  quotes indexed", str(real["quotes_indexed"]), ""),
             ("  ingest / raw", f"{real['ingest_over_raw']:.2f}", ""),
             ("  boilerplate segments stripped", str(real["stripped_segments"]), ""),
         ]
@@ -115,13 +120,9 @@ def real_corpus(count: int) -> dict:
         desk.embedder.embed(["warm up the model"] * 8)
         result = desk.refresh()
         _, texts, _ = desk.store.all_chunks()
-        started = time.perf_counter()
-        desk.embedder.model.encode(
-            sorted(texts, key=len, reverse=True),
-            batch_size=desk.settings.embed_batch_size,
-            normalize_embeddings=True,
-        )
-        raw = len(texts) / (time.perf_counter() - started)
+        raw = raw_encode_rate(desk.embedder, texts)
+        reference = Embedder(backend=SENTENCE_TRANSFORMERS)
+        reference_raw = raw_encode_rate(reference, texts)
     articles = len(result.added)
     return {
         "articles": articles,
@@ -130,6 +131,10 @@ def real_corpus(count: int) -> dict:
         "ingest_articles_per_s": round(articles / result.seconds, 2),
         "ingest_chunks_per_s": round(result.chunks_embedded / result.seconds, 1),
         "raw_encoder_chunks_per_s": round(raw, 1),
+        "encoder": desk.settings.encoder,
+        "sentence_transformers_chunks_per_s": round(reference_raw, 1),
+        "encoder_over_sentence_transformers": round(raw / reference_raw, 2),
+        "quotes_indexed": result.quotes_indexed,
         "ingest_over_raw": round(result.chunks_embedded / result.seconds / raw, 3),
         "stripped_segments": result.stripped.segments,
         "failed": len(result.failed),

@@ -33,7 +33,8 @@ class Newsdesk:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return get_embedder(self.settings.embed_batch_size)
+        settings = self.settings
+        return get_embedder(settings.embed_batch_size, settings.encoder, settings.model_cache)
 
     @cached_property
     def store(self) -> ChunkStore:

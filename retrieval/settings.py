@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator
@@ -48,7 +48,9 @@ class Settings(BaseSettings):
 
     chunk_size: int = 700
     chunk_overlap: int = 80
-    embed_batch_size: int = 64
+    embed_batch_size: int | None = None  # None: the backend's best (retrieval/embedding.py)
+    encoder: Literal["onnx", "sentence-transformers"] = "onnx"
+    models_dir: Path | None = None  # the ONNX export's folder; default: <data_dir>/models
     max_file_mb: float = 10.0
     strip_boilerplate: bool = True
 
@@ -83,3 +85,8 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def model_cache(self) -> Path:
+        """Where the ONNX export of the embedding model is kept (made once, offline)."""
+        return self.models_dir or self.data_dir / "models"

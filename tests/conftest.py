@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,14 @@ from retrieval.settings import SEEDS_DIR, Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
+# One ONNX export of the model for the whole run (each test has its own data dir).
+MODELS = Path(tempfile.gettempdir()) / "newsdesk-test-models"
+os.environ["NEWSDESK_MODELS_DIR"] = str(MODELS)
 
 
 def make_settings(data_dir: Path, articles_dir: Path, **overrides) -> Settings:
     """Settings that ignore the developer's own environment and `.env`."""
+    overrides.setdefault("models_dir", MODELS)
     return Settings(_env_file=None, data_dir=data_dir, articles_dirs=[articles_dir], **overrides)
 
 
