@@ -95,6 +95,7 @@ class SpeechAnswerer:
         self.store = store
         self.searcher = searcher
         self.embedder = embedder
+        self._names: tuple[str, list[str]] | None = None  # (generation, speaker names)
 
     def answer(
         self,
@@ -108,8 +109,8 @@ class SpeechAnswerer:
         asked = parsed.person_names[0]
         speakers = self.resolve(asked)
         if not speakers:
-            if not any(word[:1].isupper() for word in asked.split()):
-                return None
+            if _names_no_person(asked):
+                return None  # "officials", "the UN": the passages may still say what they said
             return self.not_quoted(question, standalone, asked)
         absent = absent_topic(parsed, self.searcher) if parsed.topic else []
         if absent:
@@ -161,15 +162,20 @@ class SpeechAnswerer:
         return [s for s in self.store.speakers_named(keys) if matches(asked, s)]
 
     def not_quoted(self, question: str, standalone: str, asked: str) -> Answer:
-        names = sorted({meta["speaker"] for meta in self._speaker_metadata()})
-        near = closest_names(asked, names)
+        near = closest_names(asked, self.speaker_names())
         text = render("not_quoted", name=asked.removeprefix("the ").strip())
         if near:
             text += " " + render("did_you_mean", names=name_list(near))
         return Answer(question, text, False, (), standalone)
 
-    def _speaker_metadata(self) -> Iterable[dict]:
-        return (meta for meta in self.store.all_quote_metadata() if meta.get("speaker"))
+    def speaker_names(self) -> list[str]:
+        """Every quoted speaker's name, read once per store generation (a full scan)."""
+        generation = self.store.generation()
+        if self._names is None or self._names[0] != generation:
+            metadata = self.store.all_quote_metadata()
+            names = sorted({meta["speaker"] for meta in metadata if meta.get("speaker")})
+            self._names = (generation, names)
+        return self._names[1]
 
     # -- 2. rank ------------------------------------------------------------------------
     def rank(
@@ -244,6 +250,16 @@ class SpeechAnswerer:
             citation = cite(start + len(cited), article, begin, end, speaker)
             cited.append((quote, citation))
         return cited
+
+
+def _names_no_person(asked: str) -> bool:
+    """ "officials", "the UN", "the company": not a person's name. When the archive quotes
+    no speaker of that name, the question is read as one about no one (and never answered
+    with someone else's words *as theirs*: every quote keeps its own speaker's label)."""
+    words = asked.split()
+    if not any(word[:1].isupper() for word in words):
+        return True
+    return words[0].lower() == "the" or (len(words) == 1 and words[0].isupper())
 
 
 def _display(speakers: list[Speaker], asked: str) -> str:
