@@ -189,9 +189,10 @@ class SpeechAnswerer:
             return []
         articles = self.store.get_articles({q.article_id for q in quotes})
         similarity = self._similarities(quotes, vector)
-        weights = _idf(parsed.terms, articles.values())
+        article_terms = {aid: terms(article.text) for aid, article in articles.items()}
+        weights = _idf(parsed.terms, article_terms.values())
         ranked = [
-            _score(q, similarity[q.id], hits, articles.get(q.article_id), weights, parsed)
+            _score(q, similarity[q.id], hits, article_terms[q.article_id], weights, parsed)
             for q in quotes
             if q.article_id in articles
         ]
@@ -279,9 +280,9 @@ def _with_filters(where: dict, filters: SearchFilters | None) -> dict:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _idf(topic: tuple[str, ...], articles: Iterable[StoredArticle]) -> dict[str, float]:
+def _idf(topic: tuple[str, ...], article_terms: Iterable[set[str]]) -> dict[str, float]:
     """Rarer topic words weigh more: "Tora" tells more than "talks" which articles are about."""
-    texts = [terms(a.text) for a in articles]
+    texts = list(article_terms)
     return {
         term: math.log(1 + (1 + len(texts)) / (1 + sum(term in t for t in texts))) for term in topic
     }
@@ -298,7 +299,7 @@ def _score(
     quote: StoredQuote,
     similarity: float,
     hits: list[Hit],
-    article: StoredArticle | None,
+    article_terms: set[str] | None,
     weights: dict[str, float],
     parsed: Question,
 ) -> RankedQuote:
@@ -313,7 +314,7 @@ def _score(
         default=0.0,
     )
     article_score = max((h.score / top for h in same_article), default=0.0)
-    in_article = _coverage(terms(article.text), weights) if article else 0.0
+    in_article = _coverage(article_terms, weights) if article_terms else 0.0
     in_quote = _coverage(terms(quote.text), weights)
     score = (
         W_SIMILARITY * similarity

@@ -489,15 +489,21 @@ class ChunkStore:
         """Distinct speakers whose whole name is one of `keys`, or whose surname is the last
         word of one."""
         surnames = list({key.split()[-1] for key in keys if key})
-        where = {"$or": [{"speaker_key": {"$in": list(keys)}}, {"surname": {"$in": surnames}}]}
-        found = self.quotes.get(where=where, include=["metadatas"])
-        speakers = {
-            meta["speaker_key"]: Speaker(
-                meta["speaker"], meta["speaker_key"], meta["surname"], meta["speaker_kind"]
-            )
-            for meta in found["metadatas"]
-        }
-        return list(speakers.values())
+        named = {"$or": [{"speaker_key": {"$in": list(keys)}}, {"surname": {"$in": surnames}}]}
+        speakers: dict[str, Speaker] = {}
+        while True:  # one small read per distinct speaker, not one row per quote they made
+            where = named
+            if speakers:
+                where = {"$and": [named, {"speaker_key": {"$nin": list(speakers)}}]}
+            found = self.quotes.get(where=where, include=["metadatas"], limit=50)
+            if not found["ids"]:
+                return list(speakers.values())
+            for meta in found["metadatas"]:
+                speakers.setdefault(
+                    meta["speaker_key"],
+                    Speaker(meta["speaker"], meta["speaker_key"], meta["surname"],
+                            meta["speaker_kind"]),
+                )  # fmt: skip
 
     def all_quote_metadata(self) -> list[dict]:
         """Every quote's metadata: who is quoted, how often, where (`newsdesk speakers`)."""

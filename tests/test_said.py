@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot.citing import terms
 from bot.question import analyse
 from bot.said import KEEP_WITHIN, RankedQuote, _score, _select
 from bot.types import Conversation
@@ -66,6 +67,15 @@ def test_the_speaker_rides_in_the_json_contract(seeded):
     assert payload["found"] and {c["speaker"] for c in payload["citations"]} == {"Attaullah Tarar"}
 
 
+def test_a_body_quoted_under_another_name_is_answered_with_each_speaker_labelled(seeded):
+    answer = seeded.ask("What did the UN say about the talks?")
+    assert answer.found
+    assert answer.citations[0].speaker == "Stephane Dujarric"  # the UN spokesperson
+    for line, citation in zip(answer.text.splitlines(), answer.citations, strict=True):
+        if citation.speaker:
+            assert citation.speaker.split()[-1] in line  # named with their own words
+
+
 def test_an_unnamed_group_is_answered_from_the_passages_not_refused(seeded):
     answer = seeded.ask("What did officials say about the strikes?")
     assert answer.found and answer.citations
@@ -96,9 +106,9 @@ def test_a_quote_in_an_article_about_the_topic_outranks_a_closer_sounding_stray(
     parsed = analyse("What did Asif say about the Istanbul talks?")
     weights = {"istanbul": 2.0, "talk": 1.0}
     on_topic = _score(quote(ARTICLE, "Asif said the Taliban cannot be trusted."), 0.2,
-                      [hit(ARTICLE, 1.0)], ARTICLE, weights, parsed)  # fmt: skip
-    stray = _score(quote(OTHER, "He said it was fun."), 0.3, [hit(ARTICLE, 1.0)], OTHER,
-                   weights, parsed)  # fmt: skip
+                      [hit(ARTICLE, 1.0)], terms(ARTICLE.text), weights, parsed)  # fmt: skip
+    stray = _score(quote(OTHER, "He said it was fun."), 0.3, [hit(ARTICLE, 1.0)],
+                   terms(OTHER.text), weights, parsed)  # fmt: skip
     assert on_topic.on_topic and not stray.on_topic
     assert on_topic.score > stray.score
 
