@@ -34,7 +34,7 @@ from retrieval.search import Hit, Searcher, SearchFilters
 from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
 from retrieval.speakers import Speaker, body_key, closest_names, matches, name_key
-from retrieval.store import ChunkStore, StoredArticle, StoredQuote, date_ordinal
+from retrieval.store import ChunkStore, StoredArticle, StoredQuote
 
 # Ranking weights (score = Σ weight × feature, features in [0, 1]). `python -m bench.answers
 # --tune` varies each alone on the Reuters development set (103 answerable and 38
@@ -270,14 +270,9 @@ def _display(speakers: list[Speaker], asked: str) -> str:
 
 
 def _with_filters(where: dict, filters: SearchFilters | None) -> dict:
-    clauses = [where]
-    if filters and filters.since:
-        clauses.append({"published_ord": {"$gte": date_ordinal(filters.since)}})
-    if filters and filters.until:
-        clauses.append({"published_ord": {"$lte": date_ordinal(filters.until)}})
-    if filters and filters.source:
-        clauses.append({"source": filters.source})
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    """`where`, narrowed by the question's date range and source (quotes carry both)."""
+    narrowing = filters.chroma_where() if filters else None
+    return {"$and": [where, narrowing]} if narrowing else where
 
 
 def _idf(topic: tuple[str, ...], article_terms: Iterable[set[str]]) -> dict[str, float]:

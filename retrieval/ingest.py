@@ -262,12 +262,15 @@ class Ingestor:
         for read in reads:
             read.group = group_of(read.article, read.file)
             read.segments = frozenset(segment_keys(read.article))
-        boilerplate = self._boilerplate(reads, manifest)
-        stale = [
-            entry
-            for entry in kept
-            if entry.segments & boilerplate.get(entry.group, _NONE).keys != entry.stripped
-        ]
+        boilerplate: dict[str, Boilerplate] = {}
+        stale: list[IndexedArticle] = []
+        if self.settings.strip_boilerplate:  # off: nothing to learn, nothing to re-strip
+            boilerplate = self._boilerplate(reads, manifest)
+            stale = [
+                entry
+                for entry in kept
+                if entry.segments & boilerplate.get(entry.group, _NONE).keys != entry.stripped
+            ]
         if stale:
             reads += self._reread(stale, roots, report)
         report.unchanged += len(kept) - len(stale)
