@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench import reuters
 from retrieval.articles import ParsedFile, _add_record
-from retrieval.search import tokenize
+from retrieval.lexical import tokenize
 from retrieval.sentences import sentence_spans
 
 DEVSET = Path(__file__).resolve().parent / "devset.json"

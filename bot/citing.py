@@ -14,7 +14,7 @@ from bot.question import STOPWORDS, stem
 from bot.types import Citation
 from retrieval.articles import heading_above
 from retrieval.chunking import Chunk
-from retrieval.search import tokenize
+from retrieval.lexical import tokenize
 from retrieval.sentences import sentence_spans
 from retrieval.store import StoredArticle, StoredQuote
 

@@ -44,7 +44,7 @@ def _newsdesk():
 
 
 def _quiet_libraries() -> None:
-    for name in ("chromadb", "sentence_transformers", "transformers", "httpx", "bm25s"):
+    for name in ("chromadb", "sentence_transformers", "transformers", "httpx"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 

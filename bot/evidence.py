@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from bot.question import STOPWORDS, Question
 from retrieval.embedding import is_common_word
-from retrieval.search import Hit, Searcher, tokenize
+from retrieval.lexical import tokenize
+from retrieval.search import Hit, Searcher
 
 UNKNOWN_SHARE_REFUSES = 0.5  # more than half the topic's words unknown ⇒ absent topic ("held"
 #                              vs "hold": a verb's other form may be all an article has)

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, replace
 
 from retrieval.articles import parse_date
-from retrieval.search import SearchFilters, stem, tokenize
+from retrieval.lexical import stem, tokenize
+from retrieval.search import SearchFilters
 from retrieval.speakers import lexicon, name_key
 
 STOPWORDS = {

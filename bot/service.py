@@ -18,6 +18,7 @@ from bot.said import QuoteList, SpeechAnswerer
 from bot.types import Answer, Answerer, Conversation
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.ingest import Ingestor, IngestReport, ProgressCallback
+from retrieval.lexical import index_directory
 from retrieval.search import Searcher, SearchFilters
 from retrieval.settings import Settings
 from retrieval.store import ChunkStore
@@ -42,7 +43,11 @@ class Newsdesk:
 
     @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.store, self.embedder, cache_dir=self.settings.data_dir / "cache")
+        return Searcher(self.store, self.embedder, self.lexical_dir)
+
+    @property
+    def lexical_dir(self) -> Path:
+        return index_directory(self.settings.data_dir, self.store)
 
     @cached_property
     def ingestor(self) -> Ingestor:
@@ -105,12 +110,14 @@ class Newsdesk:
         roots: Iterable[Path] | None = None,
     ) -> IngestReport:
         with self._write_lock:
-            return self.ingestor.ingest(paths, on_progress=on_progress, roots=roots)
+            return self._keep_lexical_current(
+                self.ingestor.ingest(paths, on_progress=on_progress, roots=roots)
+            )
 
     def forget(self, paths: Iterable[Path]) -> IngestReport:
         """Drop the articles of deleted files (or of files under deleted folders)."""
         with self._write_lock:
-            return self.ingestor.forget(paths)
+            return self._keep_lexical_current(self.ingestor.forget(paths))
 
     def watch(
         self,
@@ -130,7 +137,17 @@ class Newsdesk:
         self, on_progress: ProgressCallback | None = None, folders: list[Path] | None = None
     ) -> IngestReport:
         with self._write_lock:
-            return self.ingestor.refresh(on_progress=on_progress, folders=folders)
+            return self._keep_lexical_current(
+                self.ingestor.refresh(on_progress=on_progress, folders=folders)
+            )
+
+    def _keep_lexical_current(self, report: IngestReport) -> IngestReport:
+        """The writer updates this machine's lexical index with what it just wrote, so the
+        next question (from any process here) finds it current; a machine that never answers
+        (a watcher-only container) has no index and builds none."""
+        if self.lexical_dir.exists():
+            self.searcher.lexical_index()
+        return report
 
     def quotes(
         self, name: str, about: str | None = None, filters: SearchFilters | None = None

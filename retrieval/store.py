@@ -40,6 +40,7 @@ from retrieval.settings import Settings
 from retrieval.speakers import Speaker
 
 _GENERATION_ID = "__generation__"
+_REMOVED_PREFIX = "__removed__"  # a tombstone per removed article, so derived indexes follow
 _STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
 _DUMMY_VECTOR = [1.0]  # manifest records are looked up by id, never by similarity
 
@@ -64,6 +65,24 @@ class IndexedArticle:
     group: str = ""  # the source boilerplate is counted within (retrieval.boilerplate)
     segments: frozenset[str] = frozenset()  # recurrence keys of the article as read
     stripped: frozenset[str] = frozenset()  # the recurring keys stripped from it
+    changed_at: float = 0.0  # when this version was published (derived indexes follow it)
+
+
+@dataclass(frozen=True)
+class StoreHead:
+    """Which store this is (`store_id`, fixed at creation) and its content `generation`."""
+
+    store_id: str
+    generation: str
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """An article published (`content_hash`) or removed (None) at `changed_at`."""
+
+    article_id: str
+    content_hash: str | None
+    changed_at: float
 
 
 @dataclass(frozen=True)
@@ -236,8 +255,28 @@ class ChunkStore:
 
     def generation(self) -> str:
         """Changes whenever the indexed content changes; caches key on it."""
+        return self.head().generation
+
+    def head(self) -> StoreHead:
         record = self.articles.get(ids=[_GENERATION_ID], include=["metadatas"])
-        return record["metadatas"][0]["generation"] if record["ids"] else "empty"
+        if not record["ids"]:
+            return StoreHead(store_id="empty", generation="empty")
+        meta = record["metadatas"][0]
+        return StoreHead(store_id=meta.get("store_id", "unnamed"), generation=meta["generation"])
+
+    def changes_since(self, moment: float) -> list[StoreChange]:
+        """Articles published or removed after `moment` (their own stamps), oldest first."""
+        records = self.articles.get(where={"changed_at": {"$gt": moment}}, include=["metadatas"])
+        changes = [
+            StoreChange(
+                article_id=meta.get("article_id", record_id),
+                content_hash=meta.get("content_hash") if meta["kind"] == "article" else None,
+                changed_at=meta["changed_at"],
+            )
+            for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
+            if meta.get("kind") in ("article", "removed")
+        ]
+        return sorted(changes, key=lambda change: change.changed_at)
 
     def last_refresh(self) -> str | None:
         record = self.articles.get(ids=[_GENERATION_ID], include=["metadatas"])
@@ -282,11 +321,13 @@ class ChunkStore:
         ]
         self._upsert(self.chunks, chunk_rows)
         self._upsert(self.quotes, quote_rows)
+        self.articles.delete(ids=[_REMOVED_PREFIX + w.article.id for w in writes])
+        published_at = time.time()
         self.articles.upsert(
             ids=[w.article.id for w in writes],
             embeddings=[_DUMMY_VECTOR] * len(writes),
             documents=[w.article.text for w in writes],
-            metadatas=[_article_meta(w) for w in writes],
+            metadatas=[_article_meta(w) | {"changed_at": published_at} for w in writes],
         )
         for write in (w for w in writes if w.replaces_existing):
             old_versions = {
@@ -313,6 +354,15 @@ class ChunkStore:
             return
         for batch in _batches(list(article_ids), 500):
             self.articles.delete(ids=batch)
+            removed_at = time.time()
+            self.articles.upsert(
+                ids=[_REMOVED_PREFIX + article_id for article_id in batch],
+                embeddings=[_DUMMY_VECTOR] * len(batch),
+                metadatas=[
+                    {"kind": "removed", "article_id": article_id, "changed_at": removed_at}
+                    for article_id in batch
+                ],
+            )
             self.chunks.delete(where={"article_id": {"$in": list(batch)}})
             self.quotes.delete(where={"article_id": {"$in": list(batch)}})
 
@@ -402,14 +452,13 @@ class ChunkStore:
     def mark_refreshed(self, new_generation: bool = True) -> None:
         """Record the refresh time, and a new generation if content changed (caches key on it)."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        generation = self.generation()
+        head = self.head()
+        generation = head.generation
         if new_generation or generation == "empty":
             generation = uuid.uuid4().hex
-        self.articles.upsert(
-            ids=[_GENERATION_ID],
-            embeddings=[_DUMMY_VECTOR],
-            metadatas=[{"kind": "meta", "generation": generation, "refreshed_at": now}],
-        )
+        store_id = uuid.uuid4().hex if head.store_id in ("empty", "unnamed") else head.store_id
+        meta = {"kind": "meta", "generation": generation, "refreshed_at": now, "store_id": store_id}
+        self.articles.upsert(ids=[_GENERATION_ID], embeddings=[_DUMMY_VECTOR], metadatas=[meta])
         if new_generation and self._writing:
             self._beat()  # a long write keeps its marker fresh for other hosts
 
@@ -433,19 +482,50 @@ class ChunkStore:
             for chunk_id, text, meta, distance in zip(*columns, strict=True)
         ]
 
+    def iter_chunks(self) -> Iterable[Chunk]:
+        """Every chunk, page by page: what a derived index is first built from."""
+        for part in _pages(self.chunks, ["documents", "metadatas"]):
+            columns = (part["ids"], part["documents"], part["metadatas"])
+            for chunk_id, text, meta in zip(*columns, strict=True):
+                yield chunk_from_meta(chunk_id, text, meta)
+
     def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
-        """Every chunk's id, text and metadata: the lexical index is built from these."""
+        """Every chunk's id, text and metadata, as three columns (checks and benchmarks)."""
         ids: list[str] = []
         documents: list[str] = []
         metadatas: list[dict] = []
-        for part in self._chunk_pages(["documents", "metadatas"]):
+        for part in _pages(self.chunks, ["documents", "metadatas"]):
             ids += part["ids"]
             documents += part["documents"]
             metadatas += part["metadatas"]
         return ids, documents, metadatas
 
-    def _chunk_pages(self, include: list[str]) -> Iterable[dict]:
-        return _pages(self.chunks, include)
+    def chunks_of(self, versions: dict[str, str]) -> list[Chunk]:
+        """The chunks of these article versions ({article id: content hash})."""
+        found: list[Chunk] = []
+        for batch in _batches(list(versions), 200):
+            records = self.chunks.get(
+                where={"article_id": {"$in": list(batch)}}, include=["documents", "metadatas"]
+            )
+            columns = (records["ids"], records["documents"], records["metadatas"])
+            found += [
+                chunk_from_meta(chunk_id, text, meta)
+                for chunk_id, text, meta in zip(*columns, strict=True)
+                if versions.get(meta["article_id"]) == meta["content_hash"]
+            ]
+        return found
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        """These chunks, in the order asked (ids no longer stored are left out)."""
+        if not chunk_ids:
+            return []
+        records = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        columns = (records["ids"], records["documents"], records["metadatas"])
+        by_id = {
+            chunk_id: chunk_from_meta(chunk_id, text, meta)
+            for chunk_id, text, meta in zip(*columns, strict=True)
+        }
+        return [by_id[cid] for cid in chunk_ids if cid in by_id]
 
     # -- quotes -------------------------------------------------------------------------
     def count_quotes(self) -> int:
@@ -605,6 +685,7 @@ def _indexed_from_meta(record_id: str, meta: dict) -> IndexedArticle:
         group=meta.get("group", ""),
         segments=frozenset(meta.get("segments", "").split()),
         stripped=frozenset(meta.get("stripped", "").split()),
+        changed_at=float(meta.get("changed_at", 0.0)),
     )
 
 

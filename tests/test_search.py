@@ -27,21 +27,3 @@ def test_date_filters_limit_the_articles(seeded):
 
 def test_source_filter_with_no_match_returns_nothing(seeded):
     assert seeded.searcher.search("Tora Bora", filters=SearchFilters(source="Nowhere")) == []
-
-
-def test_a_fresh_process_reuses_the_lexical_index_until_the_store_changes(newsdesk, articles_dir):
-    from bot.service import Newsdesk
-
-    newsdesk.refresh()
-    newsdesk.searcher.search("Gul Bahadur")  # builds and saves the BM25 index
-    later = Newsdesk(newsdesk.settings)
-    built = []
-    original = later.store.all_chunks
-    later.store.all_chunks = lambda: built.append(1) or original()
-    assert "Gul Bahadur" in later.searcher.search("Gul Bahadur", k=1)[0].chunk.text
-    assert built == []  # read from the cache
-
-    (articles_dir / "new.md").write_text("---\ntitle: N\ndate: 2025-12-01\n---\nZephyrine talks.\n")
-    later.refresh()
-    assert "Zephyrine" in later.searcher.search("Zephyrine", k=1)[0].chunk.text
-    assert built == [1]  # the store changed: rebuilt once

@@ -1,0 +1,105 @@
+"""The lexical index follows the store article by article, never by re-reading it whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.service import Newsdesk
+from retrieval.lexical import LexicalIndex
+from retrieval.search import SearchFilters
+from tests.conftest import make_settings
+
+
+def _article(folder: Path, name: str, title: str, body: str, date: str = "2025-12-01") -> None:
+    (folder / name).write_text(f"---\ntitle: {title}\ndate: {date}\n---\n{body}\n")
+
+
+def _count_reads(store) -> dict[str, list]:
+    """Record every whole-store read and every per-article read the index makes."""
+    reads: dict[str, list] = {"whole": [], "articles": []}
+    whole, some = store.iter_chunks, store.chunks_of
+    store.iter_chunks = lambda: reads["whole"].append(1) or whole()
+    store.chunks_of = lambda versions: reads["articles"].append(sorted(versions)) or some(versions)
+    return reads
+
+
+def _lexical_texts(desk: Newsdesk, query: str) -> list[str]:
+    return [h.chunk.text for h in desk.searcher.search(query, k=5) if h.lexical_rank]
+
+
+def test_a_fresh_process_reads_only_the_new_article(newsdesk, articles_dir):
+    newsdesk.refresh()
+    assert _lexical_texts(newsdesk, "Gul Bahadur")  # this machine's index is built once
+
+    later = Newsdesk(newsdesk.settings)  # another process on the same machine
+    reads = _count_reads(later.store)
+    assert "Gul Bahadur" in _lexical_texts(later, "Gul Bahadur")[0]
+    assert reads == {"whole": [], "articles": []}  # the index on disk was current
+
+    _article(articles_dir, "new.md", "Zephyrine talks", "Zephyrine met the envoys on Monday.")
+    newsdesk.refresh()  # the writer updates the index with its one article
+    assert "Zephyrine" in _lexical_texts(later, "Zephyrine")[0]
+    assert reads["whole"] == []
+
+
+def test_removed_and_replaced_articles_leave_the_index(newsdesk, articles_dir):
+    _article(articles_dir, "new.md", "Zephyrine talks", "Zephyrine met the envoys on Monday.")
+    newsdesk.refresh()
+    assert _lexical_texts(newsdesk, "Zephyrine")
+
+    _article(articles_dir, "new.md", "Envoy talks", "Quillon met the envoys on Tuesday.")
+    newsdesk.refresh()
+    assert _lexical_texts(newsdesk, "Zephyrine") == []
+    assert "Quillon" in _lexical_texts(newsdesk, "Quillon")[0]
+
+    (articles_dir / "new.md").unlink()
+    newsdesk.refresh()
+    assert _lexical_texts(newsdesk, "Quillon") == []
+    assert newsdesk.searcher.document_frequency("quillon") == 0
+
+
+def test_another_machine_catches_up_from_the_manifest_changes(newsdesk, articles_dir, tmp_path):
+    """Server mode: a process with its own index dir (another host) sees writes it did not
+    make, re-reading only the articles that changed, and sees removals as well."""
+    newsdesk.refresh()
+    elsewhere = Newsdesk(newsdesk.settings)
+    index = LexicalIndex(elsewhere.store, tmp_path / "other-host")
+    assert index.sync() == 2  # first sight of this store: built once from every chunk
+    reads = _count_reads(elsewhere.store)
+
+    _article(articles_dir, "a.md", "Zephyrine talks", "Zephyrine met the envoys.")
+    _article(articles_dir, "b.md", "Quillon visit", "Quillon arrived in Kabul.")
+    newsdesk.refresh()
+    assert index.sync() == 2
+    assert reads["whole"] == []
+    assert sorted(aid for ids in reads["articles"] for aid in ids) == ["a.md", "b.md"]
+    assert index.document_frequency("zephyrine") == 1
+
+    (articles_dir / "a.md").unlink()
+    newsdesk.refresh()
+    index.sync()
+    assert index.document_frequency("zephyrine") == 0
+    assert index.document_frequency("quillon") == 1
+    assert reads["whole"] == []
+    assert index.sync() == 0  # nothing new: no work
+
+
+def test_an_index_of_another_store_is_rebuilt(newsdesk, tmp_path):
+    newsdesk.refresh()
+    index = LexicalIndex(newsdesk.store, tmp_path / "shared-dir")
+    index.sync()
+    other = Newsdesk(make_settings(tmp_path / "other-data", tmp_path / "empty-articles"))
+    (tmp_path / "empty-articles").mkdir()
+    _article(tmp_path / "empty-articles", "x.md", "Xanthe", "Xanthe spoke.")
+    other.refresh()
+    moved = LexicalIndex(other.store, tmp_path / "shared-dir")  # same dir, different store
+    moved.sync()
+    assert moved.document_frequency("xanthe") == 1
+    assert moved.document_frequency("bahadur") == 0  # nothing of the first store is left
+
+
+def test_filters_apply_on_the_lexical_side(seeded):
+    late = SearchFilters(source="Nowhere")
+    assert seeded.searcher.lexical_index().ranked_ids(["bahadur"], 5, late.lexical()) == []
+    ids = seeded.searcher.lexical_index().ranked_ids(["bahadur"], 5, SearchFilters().lexical())
+    assert ids
