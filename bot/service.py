@@ -95,7 +95,7 @@ class Newsdesk:
 
     def ensure_indexed(self, on_progress: ProgressCallback | None = None) -> IngestReport | None:
         """Index the configured folders (the seeds by default) if the store holds nothing."""
-        if self.store.count_chunks() > 0:
+        if not self.store.is_empty():
             return None
         return self.refresh(on_progress)
 

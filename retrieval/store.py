@@ -27,7 +27,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -243,11 +243,12 @@ class ChunkStore:
         except Exception as err:
             raise StoreError(f"cannot open collections in {self.location}: {err}") from err
         self._writer_id = f"__writer__{uuid.uuid4().hex}"
+        self._memo: dict = {}
         self._writing = False
 
     # -- manifest -----------------------------------------------------------------------
     def manifest(self) -> dict[str, IndexedArticle]:
-        records = self.articles.get(where={"kind": "article"}, include=["metadatas"])
+        records = _get_all(self.articles, ["metadatas"], where={"kind": "article"})
         return {
             record_id: _indexed_from_meta(record_id, meta)
             for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
@@ -266,7 +267,7 @@ class ChunkStore:
 
     def changes_since(self, moment: float) -> list[StoreChange]:
         """Articles published or removed after `moment` (their own stamps), oldest first."""
-        records = self.articles.get(where={"changed_at": {"$gt": moment}}, include=["metadatas"])
+        records = _get_all(self.articles, ["metadatas"], where={"changed_at": {"$gt": moment}})
         changes = [
             StoreChange(
                 article_id=meta.get("article_id", record_id),
@@ -285,17 +286,38 @@ class ChunkStore:
     def count_chunks(self) -> int:
         return self.chunks.count()
 
+    def is_empty(self) -> bool:
+        """Nothing was ever indexed here (no full count: Chroma counts by scanning)."""
+        return self.head().generation == "empty"
+
     def count_articles(self) -> int:
-        """All manifest records less the few bookkeeping ones (no scan of the articles)."""
-        bookkeeping = self.articles.get(where={"kind": {"$ne": "article"}}, include=[])["ids"]
-        return self.articles.count() - len(bookkeeping)
+        """All manifest records less the bookkeeping ones; counted once per generation."""
+
+        def count() -> int:
+            bookkeeping = _get_all(self.articles, [], where={"kind": {"$ne": "article"}})["ids"]
+            return self.articles.count() - len(bookkeeping)
+
+        return self._per_generation("articles", count)
 
     def count_undated(self, source: str | None = None) -> int:
         """Undated articles (of `source`): what a date filter leaves out, said to the reader."""
         clauses: list[dict] = [{"kind": "article"}, {"dated": False}]
         if source:
             clauses.append({"source": source})
-        return len(self.articles.get(where={"$and": clauses}, include=[])["ids"])
+        where = {"$and": clauses}
+        return self._per_generation(
+            f"undated:{source}", lambda: len(_get_all(self.articles, [], where=where)["ids"])
+        )
+
+    def _per_generation(self, key: str, compute: Callable[[], int]) -> int:
+        """A figure that only changes with the content, computed once per generation (counting
+        in Chroma scans the collection: ~60 ms at a million chunks)."""
+        generation = self.generation()
+        memo = self._memo if self._memo.get("") == generation else {"": generation}
+        if key not in memo:
+            memo[key] = compute()
+        self._memo = memo
+        return memo[key]
 
     # -- writes -------------------------------------------------------------------------
     def replace_articles(self, writes: Sequence[ArticleWrite]) -> None:
@@ -379,9 +401,7 @@ class ChunkStore:
 
     def boilerplate_texts(self) -> dict[str, list[str]]:
         """Per source group, the boilerplate texts learnt so far (see retrieval.boilerplate)."""
-        records = self.articles.get(
-            where={"kind": "boilerplate"}, include=["documents", "metadatas"]
-        )
+        records = _get_all(self.articles, ["documents", "metadatas"], where={"kind": "boilerplate"})
         return {
             meta["group"]: json.loads(document)
             for meta, document in zip(records["metadatas"], records["documents"], strict=True)
@@ -467,12 +487,9 @@ class ChunkStore:
         self, vector: np.ndarray, k: int, where: dict | None = None
     ) -> list[tuple[Chunk, float]]:
         """The k chunks nearest to `vector` (optionally filtered), with cosine similarity."""
-        total = self.count_chunks()
-        if total == 0:
-            return []
-        result = self.chunks.query(
+        result = self.chunks.query(  # fewer than k stored is fine: Chroma returns what it has
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, total),
+            n_results=k,
             where=where,
             include=["documents", "metadatas", "distances"],
         )
@@ -533,7 +550,12 @@ class ChunkStore:
 
     def quotes_where(self, where: dict, limit: int | None = None) -> list[StoredQuote]:
         """Published quotes matching a metadata filter (by speaker, article, date…)."""
-        found = self.quotes.get(where=where, limit=limit, include=["documents", "metadatas"])
+        include = ["documents", "metadatas"]
+        found = (
+            self.quotes.get(where=where, limit=limit, include=include)
+            if limit is not None
+            else _get_all(self.quotes, include, where=where)
+        )
         quotes = [
             _quote_from_meta(quote_id_, text, meta)
             for quote_id_, text, meta in zip(
@@ -544,8 +566,6 @@ class ChunkStore:
 
     def nearest_quotes(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredQuote]:
         """The k quotes (matching `where`) nearest to `vector`, with cosine similarity."""
-        if self.count_quotes() == 0:
-            return []
         found = self.quotes.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=k,
@@ -766,10 +786,27 @@ def _quote_from_meta(
     )
 
 
-def _pages(collection, include: list[str], page: int = 5000) -> Iterable[dict]:
-    """Every record of a collection, a page at a time (Chroma caps what one `get` returns)."""
-    for offset in range(0, collection.count(), page):
-        yield collection.get(include=include, limit=page, offset=offset)
+def _pages(
+    collection, include: list[str], where: dict | None = None, page: int = 5000
+) -> Iterable[dict]:
+    """Every record (matching `where`), a page at a time: one `get` of more than ~30,000
+    records fails in Chroma's SQLite ("too many SQL variables")."""
+    offset = 0
+    while True:
+        part = collection.get(where=where, include=include, limit=page, offset=offset)
+        yield part
+        if len(part["ids"]) < page:
+            return
+        offset += page
+
+
+def _get_all(collection, include: list[str], where: dict | None = None) -> dict[str, list]:
+    """`collection.get(where=…)` for any number of matches, as one result."""
+    merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    for part in _pages(collection, include, where):
+        for key in merged:
+            merged[key] += part[key]
+    return merged
 
 
 def _writer_is_dead(meta: dict) -> bool:
