@@ -159,7 +159,7 @@ def watch(
     import time
 
     newsdesk = _newsdesk()
-    folders = folders or newsdesk.settings.articles_dirs
+    folders = folders or newsdesk.settings.archive_dirs
 
     def show(report: IngestReport) -> None:
         if as_json:
@@ -264,6 +264,78 @@ def feedback(as_json: JsonOption = False) -> None:
         _emit_json(rows)
         return
     console.print(render.feedback_view(rows))
+
+
+feeds_app = typer.Typer(help="Follow RSS/Atom feeds: their entries become articles.",
+                        no_args_is_help=True)  # fmt: skip
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The feed's address (RSS or Atom).")],
+    source: Annotated[str | None, typer.Option(help="Source name for its articles.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Follow a feed; `newsdesk watch` (or the Slack app with NEWSDESK_WATCH=1) polls it."""
+    from retrieval.feeds import FeedError
+
+    try:
+        feed = _newsdesk().add_feed(url, source)
+    except FeedError as err:
+        errors.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    if as_json:
+        _emit_json(feed.to_dict())
+    else:
+        console.print(f"Following {feed.url}. `newsdesk feeds poll` fetches it now.")
+
+
+@feeds_app.command("list")
+def feeds_list(as_json: JsonOption = False) -> None:
+    """The followed feeds: entries taken, last success, last error."""
+    rows = [feed.to_dict() for feed in _newsdesk().feeds.feeds()]
+    if as_json:
+        _emit_json(rows)
+    else:
+        console.print(render.feeds_view(rows))
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    url: Annotated[str, typer.Argument(help="The feed's address, as listed.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Stop following a feed and take its articles out of the archive."""
+    from retrieval.feeds import FeedError
+
+    newsdesk = _newsdesk()
+    try:
+        with _store_errors():
+            report = newsdesk.remove_feed(url)
+    except FeedError as err:
+        errors.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    if as_json:
+        _emit_json({"removed": url, "articles_removed": len(report.removed)})
+    else:
+        console.print(f"Stopped following {url}; {len(report.removed)} articles removed.")
+
+
+@feeds_app.command("poll")
+def feeds_poll(as_json: JsonOption = False) -> None:
+    """Poll every followed feed once now and index what it brought (for cron)."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        polled, indexed = newsdesk.poll_feeds()
+    if as_json:
+        _emit_json({"poll": polled.to_dict(), "ingest": indexed.to_dict() if indexed else None})
+        return
+    for problem in polled.problems:
+        errors.print(f"[yellow]warning:[/] {render.escape(str(problem))}")
+    console.print(render.poll_view(polled))
+    if indexed:
+        console.print(render.report_view(indexed))
 
 
 def main() -> None:

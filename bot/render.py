@@ -101,6 +101,25 @@ def feedback_view(rows: list[dict]) -> Table:
     return table
 
 
+def feeds_view(rows: list[dict]) -> Table | Text:
+    if not rows:
+        return Text("No feeds followed. Add one: newsdesk feeds add URL", style="dim")
+    table = Table("feed", "source", "entries", "last success", "last error")
+    for row in rows:
+        error = Text(row["last_error"] or "", style="red")
+        table.add_row(row["url"], row["source"] or "", str(row["entries"]),
+                      row["last_success"] or "never", error)  # fmt: skip
+    return table
+
+
+def poll_view(report) -> Text:
+    return Text(
+        f"Polled {report.feeds_polled} feeds: {report.requests} requests "
+        f"({report.not_modified} unchanged), {len(report.written)} new entries, "
+        f"{len(report.replaced)} updated, {report.duplicates} duplicates skipped."
+    )
+
+
 def speakers_view(rows: list[dict], detailed: bool = False) -> Table | Text:
     """Who is quoted, most first; with `detailed`, the articles each one is quoted in."""
     if not rows:

@@ -330,8 +330,9 @@ def _select(ranked: list[RankedQuote], limit: int) -> list[RankedQuote]:
     """The best quotes within `KEEP_WITHIN` of the best score, one per quotation."""
     chosen: list[RankedQuote] = []
     best = ranked[0].score
+    floor = best - (1 - KEEP_WITHIN) * abs(best)  # KEEP_WITHIN × best, for any sign of best
     for item in ranked:
-        if len(chosen) == limit or item.score < KEEP_WITHIN * best:
+        if len(chosen) == limit or (chosen and item.score < floor):
             break
         near = any(
             c.quote.article_id == item.quote.article_id

@@ -17,6 +17,7 @@ from bot.answer import ExtractiveAnswerer
 from bot.said import QuoteList, SpeechAnswerer
 from bot.types import Answer, Answerer, Conversation
 from retrieval.embedding import Embedder, get_embedder
+from retrieval.feeds import Feed, FeedPoller, FeedPolling, FeedRegistry, PollReport
 from retrieval.ingest import Ingestor, IngestReport, ProgressCallback
 from retrieval.lexical import index_directory
 from retrieval.search import Searcher, SearchFilters
@@ -31,6 +32,7 @@ class Newsdesk:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self._write_lock = threading.Lock()
+        self._polling: FeedPolling | None = None
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -123,15 +125,56 @@ class Newsdesk:
         self,
         folders: Iterable[Path] | None = None,
         on_report: Callable[[IngestReport], None] | None = None,
-    ) -> ArticleWatcher:
-        """Start indexing articles as they arrive in `folders` (default: the article folders)."""
-        folders = [Path(f) for f in (folders or self.settings.articles_dirs)]
-        return ArticleWatcher(
+        on_poll: Callable[[PollReport], None] | None = None,
+    ) -> Watching:
+        """Start indexing articles as they arrive: files in `folders` (default: the archive
+        folders) and entries of the followed feeds, polled every NEWSDESK_FEED_INTERVAL_S."""
+        folders = [Path(f) for f in (folders or self.settings.archive_dirs)]
+        watcher = ArticleWatcher(
             folders,
             ingest=lambda paths: self.ingest(paths, roots=folders),
             forget=self.forget,
             on_report=on_report,
         ).start()
+
+        def ingest_entries(paths: list[Path]) -> None:
+            report = self.ingest(paths, roots=[self.settings.feeds_folder])
+            if on_report:
+                on_report(report)
+
+        poller = FeedPoller(self.settings, self.feeds)
+        self._polling = FeedPolling(poller, ingest_entries, on_report=on_poll).start()
+        return Watching(watcher, self._polling)
+
+    # -- feeds ----------------------------------------------------------------------------
+    @cached_property
+    def feeds(self) -> FeedRegistry:
+        return FeedRegistry(self.settings.data_dir / "feeds.sqlite")
+
+    def add_feed(self, url: str, source: str | None = None) -> Feed:
+        """Follow a feed; a running poller (`watch`, the Slack app) polls it at once."""
+        feed = self.feeds.add(url, source)
+        if self._polling is not None:
+            self._polling.wake()
+        return feed
+
+    def remove_feed(self, url: str) -> IngestReport:
+        """Stop following a feed and take its entries out of the archive."""
+        files = [Path(f) for f in self.feeds.remove(url)]
+        for file in files:
+            file.unlink(missing_ok=True)
+        return self.forget(files)
+
+    def poll_feeds(self, force: bool = True) -> tuple[PollReport, IngestReport | None]:
+        """Poll the followed feeds once and index what they brought."""
+        poller = FeedPoller(self.settings, self.feeds)
+        try:
+            polled = poller.poll(force=force)
+        finally:
+            poller.close()
+        changed = polled.written + polled.replaced
+        indexed = self.ingest(changed, roots=[self.settings.feeds_folder]) if changed else None
+        return polled, indexed
 
     def refresh(
         self, on_progress: ProgressCallback | None = None, folders: list[Path] | None = None
@@ -204,3 +247,14 @@ class Newsdesk:
             "mode": "server" if self.settings.chroma_url else "embedded",
             "articles_dirs": [str(p) for p in self.settings.articles_dirs],
         }
+
+
+class Watching:
+    """A running watcher and feed poller, stopped together."""
+
+    def __init__(self, watcher: ArticleWatcher, polling: FeedPolling) -> None:
+        self.watcher, self.polling = watcher, polling
+
+    def stop(self) -> None:
+        self.polling.stop()
+        self.watcher.stop()

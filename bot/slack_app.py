@@ -213,6 +213,9 @@ class SlackBot:
             self.refresh_command(ack, channel, user, client)
             return
         first = text.split(maxsplit=1)[0].lower()
+        if first == "feeds":
+            self.feeds_command(ack, text[len(first) :], channel, user, client)
+            return
         if first in {"quotes", "speakers"}:
             self.listing_command(ack, first, text[len(first) :], channel, user, client)
             return
@@ -252,6 +255,34 @@ class SlackBot:
             ack(text=":mag: Listing who the archive quotes…")
             text, payload = blocks.speakers_blocks(self.newsdesk.speakers(rest or None))
         client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload)
+
+    def feeds_command(self, ack, rest: str, channel: str, user: str, client: WebClient) -> None:
+        """`/newsdesk feeds [list]`, `/newsdesk feeds add URL [source]`, `… remove URL`."""
+        from retrieval.feeds import FeedError
+
+        words = blocks.clean_question(rest).split()
+        action = words[0].lower() if words else "list"
+        if action == "list":
+            ack(text=blocks.feeds_text([f.to_dict() for f in self.newsdesk.feeds.feeds()]))
+            return
+        if action not in {"add", "remove"} or len(words) < 2:
+            ack(text="Use `/newsdesk feeds`, `/newsdesk feeds add URL [source]` or "
+                     "`/newsdesk feeds remove URL`.")  # fmt: skip
+            return
+        if user not in self.settings.slack_admins:
+            ack(text="Sorry — only newsdesk admins can change the feeds. Ask one of them.")
+            return
+        url = words[1]
+        try:
+            if action == "add":
+                source = " ".join(words[2:]) or None
+                self.newsdesk.add_feed(url, source)
+                ack(text=f"Following {url}. Its new entries are indexed as they are polled.")
+            else:
+                report = self.newsdesk.remove_feed(url)
+                ack(text=f"Stopped following {url}; {len(report.removed)} articles removed.")
+        except FeedError as err:
+            ack(text=f"Could not {action} that feed: {blocks.escape(str(err))}")
 
     def refresh_command(self, ack, channel: str, user: str, client: WebClient) -> None:
         if user not in self.settings.slack_admins:

@@ -29,7 +29,9 @@ HELP_TEXT = (
     '• narrow it down: `since:2025-10-01`, `until:2025-10-31`, `source:"Geo News"`\n'
     "• `/newsdesk quotes Asif about Taliban` lists what someone is quoted saying\n"
     "• `/newsdesk speakers` lists who the archive quotes\n"
-    "• `/newsdesk refresh` re-indexes the archive (admins only)"
+    "• `/newsdesk refresh` re-indexes the archive (admins only)\n"
+    "• `/newsdesk feeds` lists the followed feeds; `/newsdesk feeds add URL [source]` and "
+    "`/newsdesk feeds remove URL` change them (admins only)"
 )
 
 _USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -152,3 +154,17 @@ def _button(label: str, action_id: str, value: str) -> dict:
         "action_id": action_id,
         "value": value,
     }
+
+
+def feeds_text(rows: list[dict]) -> str:
+    """The followed feeds for Slack: entries taken, last success, last error."""
+    if not rows:
+        return "No feeds followed yet. An admin can add one: `/newsdesk feeds add URL`"
+    lines = ["*Followed feeds*"]
+    for row in rows:
+        line = f"• {escape(row['url'])} — {row['entries']} entries, last success "
+        line += escape(row["last_success"] or "never")
+        if row["last_error"]:
+            line += f", last error: {escape(row['last_error'])}"
+        lines.append(line)
+    return "\n".join(lines)

