@@ -21,13 +21,17 @@ def bench_settings(data_dir: Path, articles_dir: Path, **overrides) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, articles_dirs=[articles_dir], **overrides)
 
 
-def raw_encode_rate(embedder, texts: list[str]) -> float:
+def raw_encode_rate(embedder, texts: list[str], runs: int = 3) -> float:
     """Texts/s through the bare encoder, as the embedder runs it (length-sorted batches, one
-    call per core where the backend allows): no store, no chunking, no quote index."""
+    call per core where the backend allows): no store, no chunking, no quote index. The
+    median of `runs` passes: one pass varies by ±10% on this machine."""
     embedder.embed(texts[: embedder.batch_size * 4])  # load and warm outside the timing
-    started = time.perf_counter()
-    embedder.embed(texts)
-    return len(texts) / (time.perf_counter() - started)
+    rates = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        embedder.embed(texts)
+        rates.append(len(texts) / (time.perf_counter() - started))
+    return statistics.median(rates)
 
 
 def percentile(values: list[float], pct: float) -> float:

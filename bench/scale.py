@@ -267,7 +267,7 @@ def _start_server(path: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("chroma run did not start")
 
 
-def run(size: int, mode: str, asks: int) -> dict:
+def run(size: int, mode: str, asks: int, fill_only: bool = False) -> dict:
     data_dir = DATA / f"{mode}-{size}"
     server, url = (None, None)
     if mode == "server":
@@ -275,6 +275,8 @@ def run(size: int, mode: str, asks: int) -> dict:
     try:
         args = [sys.executable, "-m", "bench.scale", "--fill", str(data_dir), "--size", str(size)]
         subprocess.run(args + (["--url", url] if url else []), check=True)
+        if fill_only:
+            return {}
         figures = measure(data_dir, size, mode, asks, url)
         if server is not None:
             figures["server_rss_mb"] = round(_rss_mb(server.pid)[0])
@@ -291,6 +293,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--modes", default="embedded,server")
     parser.add_argument("--asks", type=int, default=60)
+    parser.add_argument("--fill-only", action="store_true", help="fill the stores, measure later")
     parser.add_argument("--fill", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -302,9 +305,13 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         for mode in args.modes.split(","):
             print(f"\n== {size:,} chunks, {mode} ==")
-            figures = run(size, mode, args.asks)
+            figures = run(size, mode, args.asks, args.fill_only)
+            if args.fill_only:
+                continue
             print(json.dumps(figures, indent=2))
             results.append(figures)
+    if args.fill_only:
+        return
     rows = []
     for f in results:
         label = f"{f['chunks']:,} {f['mode']}"

@@ -355,9 +355,10 @@ class Ingestor:
     def _write(
         self, pending: list[_Pending], report: IngestReport, on_progress: ProgressCallback | None
     ) -> None:
-        """Three stages at once: spaCy parses batch n+1 for the quote index (in a worker
-        process for a large ingest) while the encoder embeds batch n and the store writes
-        batch n-1, so ingest costs about the slowest stage, not the sum."""
+        """Three stages at once: spaCy parses batches for the quote index (in a worker process
+        for a large ingest) while the encoder embeds them and the store writes the batches
+        both are done with. Neither waits for the other until a batch is written, so ingest
+        costs about its slowest stage, not the sum."""
         chunked = [(item, self.chunker.split(item.article)) for item in pending]
         total = sum(len(chunks) for _, chunks in chunked)
         done = 0
@@ -374,20 +375,22 @@ class Ingestor:
         encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encoder")
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         with parser, encoder, writer:
-            parsing = [parser.submit(_articles_of(b)) for b in batches[:2]]
-            encoding: Future | None = None
+            ahead = 2  # batches each stage may run ahead of the writer
+            parsing = [parser.submit(_articles_of(b)) for b in batches[:ahead]]
+            encoding = [encoder.submit(self._embed_chunks, b, advance) for b in batches[:ahead]]
             writing: Future | None = None
             for position, batch in enumerate(batches):
+                if position + ahead < len(batches):
+                    following = batches[position + ahead]
+                    parsing.append(parser.submit(_articles_of(following)))
+                    encoding.append(encoder.submit(self._embed_chunks, following, advance))
+                vectors = encoding[position].result()
                 quotes = parser.quotes(parsing[position], _articles_of(batch))
-                if position + 2 < len(batches):  # keep the parser one batch ahead
-                    parsing.append(
-                        parser.submit([item.article for item, _ in batches[position + 2]])
-                    )
-                if encoding:
-                    writing = self._hand_to_writer(encoding.result(), writing, writer, report)
-                encoding = encoder.submit(self._embed_batch, batch, quotes, advance)
-            if encoding:
-                writing = self._hand_to_writer(encoding.result(), writing, writer, report)
+                writes = self._article_writes(
+                    batch, vectors, quotes, _quote_vectors(batch, vectors, quotes)
+                )
+                writing = self._hand_to_writer(writes, writing, writer, report)
+                parsing[position] = encoding[position] = None  # let finished batches go
             if writing:
                 writing.result()
 
@@ -406,22 +409,10 @@ class Ingestor:
             report.quotes_indexed += len(write.quotes)
         return writer.submit(self._replace, writes)
 
-    def _embed_batch(
-        self,
-        batch: list[tuple[_Pending, list[Chunk]]],
-        quotes: list[list[Quote]],
-        advance: Callable[[int], None],
-    ) -> list[ArticleWrite]:
-        """Chunk vectors from the encoder; each quote takes the vector of its passage."""
-        texts = [chunk.text for _, chunks in batch for chunk in chunks]
-        vectors = self.embedder.embed(texts, advance)
-        quote_vectors, offset = [], 0
-        for (_, chunks), found in zip(batch, quotes, strict=True):
-            own = vectors[offset : offset + len(chunks)]
-            quote_vectors += [own[_passage_of(quote, chunks)] for quote in found]
-            offset += len(chunks)
-        stacked = np.asarray(quote_vectors, dtype=np.float32).reshape(-1, self.embedder.dimension)
-        return self._article_writes(batch, vectors, quotes, stacked)
+    def _embed_chunks(
+        self, batch: list[tuple[_Pending, list[Chunk]]], advance: Callable[[int], None]
+    ) -> np.ndarray:
+        return self.embedder.embed([chunk.text for _, chunks in batch for chunk in chunks], advance)
 
     def _replace(self, writes: list[ArticleWrite]) -> None:
         self.store.replace_articles(writes)
@@ -457,6 +448,17 @@ class Ingestor:
             )
             offset, quote_offset = end, quote_end
         return writes
+
+
+def _quote_vectors(
+    batch: list[tuple[_Pending, list[Chunk]]], vectors: np.ndarray, quotes: list[list[Quote]]
+) -> np.ndarray:
+    """Each quote takes the vector of its passage (see `_passage_of`)."""
+    rows, offset = [], 0
+    for (_, chunks), found in zip(batch, quotes, strict=True):
+        rows += [offset + _passage_of(quote, chunks) for quote in found]
+        offset += len(chunks)
+    return vectors[rows] if rows else np.zeros((0, vectors.shape[1]), dtype=np.float32)
 
 
 def _passage_of(quote: Quote, chunks: list[Chunk]) -> int:

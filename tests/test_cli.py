@@ -104,7 +104,11 @@ def test_speakers_and_quotes_commands(cli_env):
     assert found["found"] and quotes and {q["speaker"] for q in quotes} == {"Khawaja Asif"}
     dates = [q["published"] for q in quotes]
     assert dates == sorted(dates)  # date order
-    assert all("Taliban" in q["quote"] or "them" in q["quote"] for q in quotes)
+    # each is about the Taliban by its own words or by the passage it stands in
+    seeds = " ".join(p.read_text() for p in Path(cli_env["NEWSDESK_ARTICLES_DIRS"]).iterdir())
+    for q in quotes:
+        at = seeds.index(q["quote"][:60])
+        assert "Taliban" in seeds[max(0, at - 600) : at + len(q["quote"])], q["quote"]
 
     result = run_cli("quotes", "Imran Khan", env=cli_env)
     assert result.returncode == 1 and "No article in the archive quotes Imran Khan" in result.stdout
