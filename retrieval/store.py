@@ -351,15 +351,19 @@ class ChunkStore:
             documents=[w.article.text for w in writes],
             metadatas=[_article_meta(w) | {"changed_at": published_at} for w in writes],
         )
-        for write in (w for w in writes if w.replaces_existing):
-            old_versions = {
-                "$and": [
-                    {"article_id": write.article.id},
-                    {"content_hash": {"$ne": write.article.content_hash}},
-                ]
-            }
-            self.chunks.delete(where=old_versions)
-            self.quotes.delete(where=old_versions)
+        replaced = [w.article.id for w in writes if w.replaces_existing]
+        self._delete_all_but(self.chunks, replaced, {row[0] for row in chunk_rows})
+        self._delete_all_but(self.quotes, replaced, {row[0] for row in quote_rows})
+
+    def _delete_all_but(self, collection, article_ids: list[str], keep: set[str]) -> None:
+        """Delete these articles' records other than `keep` (the version just written): old
+        versions, and records of the same version cut differently (a new chunk size gives
+        an article fewer chunks under the same content hash)."""
+        for batch in _batches(article_ids, 200):
+            where = {"article_id": {"$in": list(batch)}}
+            stale = [i for i in _get_all(collection, [], where=where)["ids"] if i not in keep]
+            for part in _batches(stale, 500):
+                collection.delete(ids=list(part))
 
     def _upsert(self, collection, rows: list[tuple[str, np.ndarray, str, dict]]) -> None:
         for batch in _batches(rows, self.client.get_max_batch_size()):

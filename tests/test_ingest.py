@@ -207,3 +207,19 @@ def test_vacuum_sweeps_quotes_no_published_version_owns(newsdesk: Newsdesk):
     assert article.id and newsdesk.store.count_quotes() == before + 1
     assert newsdesk.store.vacuum() == 1
     assert newsdesk.store.count_quotes() == before
+
+
+def test_a_new_chunk_size_leaves_no_chunk_of_the_old_cut(tmp_path, articles_dir):
+    """The same article text cut anew (same content hash, fewer chunks) keeps only the new
+    chunks: the old cut's extra chunks would otherwise stay live and answer twice."""
+    small = Newsdesk(make_settings(tmp_path / "data", articles_dir, chunk_size=400,
+                                   chunk_overlap=40))  # fmt: skip
+    small.refresh()
+    before = small.store.count_chunks()
+    large = Newsdesk(make_settings(tmp_path / "data", articles_dir))
+    report = large.refresh()
+    assert report.updated  # the new cut re-indexed every article
+    fresh = Newsdesk(make_settings(tmp_path / "fresh", articles_dir))
+    fresh.refresh()
+    assert large.store.count_chunks() == fresh.store.count_chunks() < before
+    assert sorted(large.store.all_chunks()[0]) == sorted(fresh.store.all_chunks()[0])
