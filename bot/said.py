@@ -159,7 +159,8 @@ class SpeechAnswerer:
         keys = [key for key in {name_key(asked), body_key(asked)} if key]
         if not keys:
             return []
-        return [s for s in self.store.speakers_named(keys) if matches(asked, s)]
+        named = [s for s in self.store.speakers_named(keys) if matches(asked, s)]
+        return [s for s in named if self.store.still_quoted(s.key)]
 
     def not_quoted(self, question: str, standalone: str, asked: str) -> Answer:
         near = closest_names(asked, self.speaker_names())
@@ -169,11 +170,10 @@ class SpeechAnswerer:
         return Answer(question, text, False, (), standalone)
 
     def speaker_names(self) -> list[str]:
-        """Every quoted speaker's name, read once per store generation (a full scan)."""
+        """Every recorded speaker's name (for "did you mean"), read once per generation."""
         generation = self.store.generation()
         if self._names is None or self._names[0] != generation:
-            metadata = self.store.all_quote_metadata()
-            names = sorted({meta["speaker"] for meta in metadata if meta.get("speaker")})
+            names = sorted({speaker.name for speaker in self.store.all_speakers()})
             self._names = (generation, names)
         return self._names[1]
 

@@ -41,6 +41,8 @@ from retrieval.speakers import Speaker
 
 _GENERATION_ID = "__generation__"
 _REMOVED_PREFIX = "__removed__"  # a tombstone per removed article, so derived indexes follow
+_SPEAKER_PREFIX = "__speaker__"  # one record per distinct speaker: names resolve in one read
+_SPEAKERS_MARKER = "__speakers_v1__"  # speaker records complete (older stores are filled once)
 _STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
 _DUMMY_VECTOR = [1.0]  # manifest records are looked up by id, never by similarity
 
@@ -244,6 +246,7 @@ class ChunkStore:
             raise StoreError(f"cannot open collections in {self.location}: {err}") from err
         self._writer_id = f"__writer__{uuid.uuid4().hex}"
         self._memo: dict = {}
+        self._speakers_ready = False
         self._writing = False
 
     # -- manifest -----------------------------------------------------------------------
@@ -343,6 +346,7 @@ class ChunkStore:
         ]
         self._upsert(self.chunks, chunk_rows)
         self._upsert(self.quotes, quote_rows)
+        self._save_speakers(row[3] for row in quote_rows)
         self.articles.delete(ids=[_REMOVED_PREFIX + w.article.id for w in writes])
         published_at = time.time()
         self.articles.upsert(
@@ -591,23 +595,53 @@ class ChunkStore:
 
     def speakers_named(self, keys: Sequence[str]) -> list[Speaker]:
         """Distinct speakers whose whole name is one of `keys`, or whose surname is the last
-        word of one."""
+        word of one: one small read of the speaker records, however often they are quoted.
+        A record may outlive its speaker's last article: check `still_quoted`."""
+        self._ensure_speaker_records()
         surnames = list({key.split()[-1] for key in keys if key})
         named = {"$or": [{"speaker_key": {"$in": list(keys)}}, {"surname": {"$in": surnames}}]}
-        speakers: dict[str, Speaker] = {}
-        while True:  # one small read per distinct speaker, not one row per quote they made
-            where = named
-            if speakers:
-                where = {"$and": [named, {"speaker_key": {"$nin": list(speakers)}}]}
-            found = self.quotes.get(where=where, include=["metadatas"], limit=50)
-            if not found["ids"]:
-                return list(speakers.values())
-            for meta in found["metadatas"]:
-                speakers.setdefault(
-                    meta["speaker_key"],
-                    Speaker(meta["speaker"], meta["speaker_key"], meta["surname"],
-                            meta["speaker_kind"]),
-                )  # fmt: skip
+        records = self.articles.get(where={"$and": [{"kind": "speaker"}, named]},
+                                    include=["metadatas"])  # fmt: skip
+        return [_speaker_from_meta(meta) for meta in records["metadatas"]]
+
+    def all_speakers(self) -> list[Speaker]:
+        """Every speaker ever recorded (some may no longer be quoted: check before use)."""
+        self._ensure_speaker_records()
+        records = _get_all(self.articles, ["metadatas"], where={"kind": "speaker"})
+        return [_speaker_from_meta(meta) for meta in records["metadatas"]]
+
+    def still_quoted(self, speaker_key: str) -> bool:
+        """A speaker whose articles were all removed keeps a record but is no one's answer."""
+
+        def count() -> int:
+            where = {"speaker_key": speaker_key}
+            return len(self.quotes.get(where=where, include=[], limit=1)["ids"])
+
+        return bool(self._per_generation(f"quoted:{speaker_key}", count))
+
+    def _save_speakers(self, quote_metas: Iterable[dict]) -> None:
+        speakers = {m["speaker_key"]: m for m in quote_metas if m.get("speaker_key")}
+        for batch in _batches(list(speakers.values()), 500):
+            self.articles.upsert(
+                ids=[_SPEAKER_PREFIX + meta["speaker_key"] for meta in batch],
+                embeddings=[_DUMMY_VECTOR] * len(batch),
+                metadatas=[
+                    {"kind": "speaker", "speaker_key": meta["speaker_key"],
+                     "surname": meta["surname"], "speaker": meta["speaker"],
+                     "speaker_kind": meta["speaker_kind"]}
+                    for meta in batch
+                ],
+            )  # fmt: skip
+
+    def _ensure_speaker_records(self) -> None:
+        """A store indexed before speaker records existed gets them once, from its quotes."""
+        if self._speakers_ready:
+            return
+        if not self.articles.get(ids=[_SPEAKERS_MARKER], include=[])["ids"]:
+            self._save_speakers(self.all_quote_metadata())
+            self.articles.upsert(ids=[_SPEAKERS_MARKER], embeddings=[_DUMMY_VECTOR],
+                                 metadatas=[{"kind": "marker"}])  # fmt: skip
+        self._speakers_ready = True
 
     def all_quote_metadata(self) -> list[dict]:
         """Every quote's metadata: who is quoted, how often, where (`newsdesk speakers`)."""
@@ -762,6 +796,10 @@ def _quote_meta(article: Article, quote: Quote) -> dict:
     if article.source:
         meta["source"] = article.source
     return meta
+
+
+def _speaker_from_meta(meta: dict) -> Speaker:
+    return Speaker(meta["speaker"], meta["speaker_key"], meta["surname"], meta["speaker_kind"])
 
 
 def _quote_from_meta(

@@ -136,3 +136,27 @@ def test_a_lone_quote_is_cited_whatever_the_sign_of_its_score():
     assert len(_select([ranked(-0.03, 0)], 3)) == 1
     chosen = _select([ranked(-0.03, 0), ranked(-0.031, 50), ranked(-0.5, 90)], 3)
     assert [c.quote.start for c in chosen] == [0, 50]
+
+
+def test_a_speaker_whose_articles_are_gone_is_quoted_nowhere(newsdesk, articles_dir):
+    (articles_dir / "quell.md").write_text(
+        "---\ntitle: Spillway tested\ndate: 2025-12-01\n---\n"
+        '"The gates held at full pressure," said chief engineer Mara Quell.\n'
+    )
+    newsdesk.refresh()
+    assert "full pressure" in newsdesk.ask("What did Mara Quell say?").text
+    (articles_dir / "quell.md").unlink()
+    newsdesk.refresh()
+    answer = newsdesk.ask("What did Mara Quell say?")
+    assert not answer.found and "No article in the archive quotes Mara Quell" in answer.text
+
+
+def test_a_store_indexed_before_speaker_records_gets_them_once(newsdesk):
+    from bot.service import Newsdesk
+
+    newsdesk.refresh()
+    records = newsdesk.store.articles.get(where={"kind": {"$in": ["speaker", "marker"]}})
+    newsdesk.store.articles.delete(ids=records["ids"])  # as an older store has none
+    later = Newsdesk(newsdesk.settings)
+    assert [s.name for s in later.speech.resolve("Asif")] == ["Khawaja Asif"]
+    assert later.store.articles.get(where={"kind": "speaker"}, include=[])["ids"]
