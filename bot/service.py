@@ -61,6 +61,8 @@ class Newsdesk:
 
     @cached_property
     def answerer(self) -> Answerer:
+        if not self.settings.llm:  # extractive: langchain's chat stack is never imported
+            return self.extractive
         from bot.llm import answerer_for
 
         return answerer_for(self.settings, self.extractive)

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from functools import cached_property
 
 from retrieval.articles import Article
 
@@ -48,9 +47,16 @@ class Chunker:
     def __init__(self, chunk_size: int = 1100, chunk_overlap: int = 110) -> None:
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
-        self._splitter = RecursiveCharacterTextSplitter(
-            chunk_size=chunk_size,
-            chunk_overlap=chunk_overlap,
+
+    @cached_property
+    def _splitter(self):
+        """Built on first use: importing LangChain's splitters costs a cold question 0.2 s,
+        and questions never split."""
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        return RecursiveCharacterTextSplitter(
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
             separators=_SEPARATORS,
             keep_separator="end",
             add_start_index=True,
