@@ -344,3 +344,21 @@ def test_filters_in_a_slack_question_limit_the_sources(rig):
     rig.send_event(mention(f"<@{BOT_USER}> Tora Bora since:yesterday", "900.000009"))
     notice = rig.fake.wait_for("chat.postMessage", 2)[1]
     assert "YYYY-MM-DD" in notice.payload["text"]
+
+
+def test_only_admins_may_change_the_feeds_and_anyone_may_list_them(rig, desk):
+    url = "https://feeds.example.org/world.xml"
+    status, body, _ = rig.command(f"feeds add <{url}>", user="USOMEONE")
+    assert status == 200 and "only newsdesk admins" in body
+    assert desk.feeds.feeds() == []
+
+    status, body, _ = rig.command(f"feeds add <{url}> Example Times", user=ADMIN)
+    assert status == 200 and f"Following {url}" in body
+    [feed] = desk.feeds.feeds()
+    assert feed.url == url and feed.source == "Example Times"
+
+    status, body, _ = rig.command("feeds", user="USOMEONE")
+    assert url in body and "0 entries" in body and "never" in body
+
+    status, body, _ = rig.command(f"feeds remove <{url}>", user=ADMIN)
+    assert "Stopped following" in body and desk.feeds.feeds() == []
