@@ -33,7 +33,7 @@ from retrieval.chunking import Chunk, Chunker
 from retrieval.embedding import Embedder
 from retrieval.quotes import EXTRACTOR_VERSION, Quote, QuoteExtractor
 from retrieval.settings import Settings
-from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
+from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle, ManifestCache
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (chunks embedded, chunks to embed) as ingest advances."""
@@ -124,6 +124,7 @@ class Ingestor:
         self.embedder = embedder
         self.chunker = chunker or Chunker(settings.chunk_size, settings.chunk_overlap)
         self.quote_extractor = quote_extractor or QuoteExtractor()
+        self.manifest = ManifestCache(store)
 
     @property
     def signature(self) -> str:
@@ -155,7 +156,7 @@ class Ingestor:
         started = time.perf_counter()
         paths = [Path(p).expanduser().resolve() for p in paths]
         report = IngestReport()
-        manifest = self.store.manifest()
+        manifest = self.manifest.current()
         roots = self.settings.archive_dirs if roots is None else roots
         reads, kept, seen_ids, readable_paths = self._scan(paths, roots, manifest, report)
         pending = self._strip_and_compare(reads, kept, manifest, roots, report)
@@ -176,7 +177,7 @@ class Ingestor:
         places = [Path(p).expanduser().resolve() for p in paths]
         gone = [
             entry.id
-            for entry in self.store.manifest().values()
+            for entry in self.manifest.current().values()
             if any(Path(entry.path).is_relative_to(place) for place in places)
             and not Path(entry.path).exists()
         ]
@@ -292,6 +293,7 @@ class Ingestor:
             else:
                 pending.append(item)
         self.store.touch_articles(touched)
+        self.manifest.reread(touched)
         return pending
 
     def _boilerplate(

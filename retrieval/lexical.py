@@ -28,12 +28,11 @@ from pathlib import Path
 
 from retrieval.chunking import Chunk
 from retrieval.speakers import lexicon
-from retrieval.store import ChunkStore, StoreChange, date_ordinal
+from retrieval.store import CHANGE_SLACK_S, ChunkStore, StoreChange, date_ordinal
 
 LAYOUT_VERSION = "tantivy-v1"  # a change here rebuilds every index once
-_CHANGE_SLACK_S = 60.0  # re-read changes stamped this long before the last seen (clock skew,
-# and a writer that stamped a change just before a reader read past it)
-_WRITER_HEAP = 64_000_000
+_REBUILD_HEAP = 64_000_000  # the writer's arena: large for a whole-store build,
+_UPDATE_HEAP = 15_000_000  # small for a few articles (allocating it is part of each sync)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
@@ -111,7 +110,7 @@ class LexicalIndex:
         manifest = self.store.manifest()
         watermark = max((entry.changed_at for entry in manifest.values()), default=0.0)
         live = {entry.id: entry.content_hash for entry in manifest.values()}
-        writer = self.index.writer(_WRITER_HEAP, 1)
+        writer = self.index.writer(_REBUILD_HEAP, 1)
         writer.delete_all_documents()
         state.forget_articles()
         for chunk in self.store.iter_chunks():
@@ -124,7 +123,7 @@ class LexicalIndex:
 
     def _apply_changes(self, state: _State) -> int:
         """Re-read only the articles whose manifest records changed since the last sync."""
-        since = float(state.get("watermark") or 0.0) - _CHANGE_SLACK_S
+        since = float(state.get("watermark") or 0.0) - CHANGE_SLACK_S
         changes = self.store.changes_since(since)
         if not changes:
             return 0
@@ -132,7 +131,7 @@ class LexicalIndex:
         known = state.articles(list(truth))
         stale = [aid for aid, digest in truth.items() if known.get(aid) != digest]
         if stale:
-            writer = self.index.writer(_WRITER_HEAP, 1)
+            writer = self.index.writer(_UPDATE_HEAP, 1)
             for article_id in stale:
                 writer.delete_documents_by_term("article_id", article_id)
             wanted = {aid: truth[aid] for aid in stale if truth[aid] is not None}

@@ -41,6 +41,8 @@ from retrieval.speakers import Speaker
 
 _GENERATION_ID = "__generation__"
 _REMOVED_PREFIX = "__removed__"  # a tombstone per removed article, so derived indexes follow
+CHANGE_SLACK_S = 60.0  # readers of change stamps re-read this far back: clock skew between
+# hosts, and a writer that stamped a change just before a reader read past it
 _SPEAKER_PREFIX = "__speaker__"  # one record per distinct speaker: names resolve in one read
 _SPEAKERS_MARKER = "__speakers_v1__"  # speaker records complete (older stores are filled once)
 _STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
@@ -267,6 +269,18 @@ class ChunkStore:
             return StoreHead(store_id="empty", generation="empty")
         meta = record["metadatas"][0]
         return StoreHead(store_id=meta.get("store_id", "unnamed"), generation=meta["generation"])
+
+    def manifest_entries(self, article_ids: Iterable[str]) -> dict[str, IndexedArticle]:
+        """The manifest records of these articles (absent: not indexed)."""
+        found: dict[str, IndexedArticle] = {}
+        for batch in _batches(list(article_ids), 500):
+            records = self.articles.get(ids=list(batch), include=["metadatas"])
+            found.update(
+                (record_id, _indexed_from_meta(record_id, meta))
+                for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
+                if meta.get("kind") == "article"
+            )
+        return found
 
     def changes_since(self, moment: float) -> list[StoreChange]:
         """Articles published or removed after `moment` (their own stamps), oldest first."""
@@ -662,6 +676,50 @@ class ChunkStore:
                 records["ids"], records["documents"], records["metadatas"], strict=True
             )
         }
+
+
+class ManifestCache:
+    """The manifest as one process sees it: read whole once, then kept current from the
+    change stamps (as the lexical index is), so an ingest of one file costs its own records
+    and the ones that changed since, not the archive (7 s at 58,000 articles)."""
+
+    def __init__(self, store: ChunkStore) -> None:
+        self.store = store
+        self._entries: dict[str, IndexedArticle] | None = None
+        self._head: StoreHead | None = None
+        self._watermark = 0.0
+        self._stale: set[str] = set()
+
+    def current(self) -> dict[str, IndexedArticle]:
+        head = self.store.head()
+        if self._entries is None or self._head is None or self._other_store(head):
+            self._entries = self.store.manifest()
+            self._watermark = max((e.changed_at for e in self._entries.values()), default=0.0)
+        elif head.generation != self._head.generation or self._stale:
+            changed = set(self._stale)
+            if head.generation != self._head.generation:
+                changes = self.store.changes_since(self._watermark - CHANGE_SLACK_S)
+                changed |= {change.article_id for change in changes}
+                latest = max((change.changed_at for change in changes), default=0.0)
+                self._watermark = max(self._watermark, latest)
+            fresh = self.store.manifest_entries(changed)
+            for article_id in changed:
+                if article_id in fresh:
+                    self._entries[article_id] = fresh[article_id]
+                else:
+                    self._entries.pop(article_id, None)
+        self._stale.clear()
+        self._head = head
+        return self._entries
+
+    def _other_store(self, head: StoreHead) -> bool:
+        """The store was replaced (a new id), not merely named by its first write."""
+        unnamed = self._head.store_id in ("empty", "unnamed")
+        return not unnamed and head.store_id != self._head.store_id
+
+    def reread(self, article_ids: Iterable[str]) -> None:
+        """These records were updated without a new generation (file stamps): read again."""
+        self._stale |= set(article_ids)
 
 
 def chunk_from_meta(chunk_id: str, text: str, meta: dict) -> Chunk:

@@ -223,3 +223,23 @@ def test_a_new_chunk_size_leaves_no_chunk_of_the_old_cut(tmp_path, articles_dir)
     fresh.refresh()
     assert large.store.count_chunks() == fresh.store.count_chunks() < before
     assert sorted(large.store.all_chunks()[0]) == sorted(fresh.store.all_chunks()[0])
+
+
+def test_ingest_reads_the_whole_manifest_once_per_process(newsdesk, articles_dir):
+    """After its first call, an ingest reads only the manifest records that changed, yet
+    sees another process's writes (a file it indexed is unchanged here, not added twice)."""
+    newsdesk.refresh()
+    whole = []
+    original = newsdesk.store.manifest
+    newsdesk.store.manifest = lambda: whole.append(1) or original()
+    (articles_dir / "a.md").write_text("---\ntitle: A\ndate: 2025-12-01\n---\nAlpha talks.\n")
+    assert newsdesk.ingest([articles_dir / "a.md"]).counts()["added"] == 1
+
+    other = Newsdesk(newsdesk.settings)  # another process writes b.md and changes a.md
+    (articles_dir / "b.md").write_text("---\ntitle: B\ndate: 2025-12-02\n---\nBeta talks.\n")
+    (articles_dir / "a.md").write_text("---\ntitle: A\ndate: 2025-12-01\n---\nAlpha ends.\n")
+    other.ingest([articles_dir / "b.md", articles_dir / "a.md"])
+
+    report = newsdesk.ingest([articles_dir / "b.md", articles_dir / "a.md"])
+    assert report.counts()["unchanged"] == 2 and not report.added and not report.updated
+    assert whole == []
