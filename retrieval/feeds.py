@@ -317,8 +317,9 @@ class FeedPoller:
     def _article_text(self, entry: _Entry, report: PollReport) -> tuple[str | None, str | None,
                                                                         str]:  # fmt: skip
         """(title, date, body): the feed's full content, else the linked page's."""
-        if entry.body_html and len(_text_of_html(entry.body_html)) >= 200:
-            return entry.title, entry.published, _text_of_html(entry.body_html)
+        full_text = _text_of_html(entry.body_html) if entry.body_html else ""
+        if len(full_text) >= 200:
+            return entry.title, entry.published, full_text
         if not entry.url:
             raise _Skip("the entry has no link and no full content")
         return self._page(entry, report)

@@ -53,8 +53,12 @@ class Site:
             return self.requests[start:]
 
 
+def paragraphs_html(item: Item) -> str:
+    return "".join(f"<p>{escape(p)}</p>" for p in item.body.split("\n\n"))
+
+
 def article_page(item: Item) -> bytes:
-    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in item.body.split("\n\n"))
+    paragraphs = paragraphs_html(item)
     return (
         f"<html><head><title>{escape(item.title)}</title>"
         f'<meta property="article:published_time" content="{_iso(item.published)}"></head>'
@@ -69,8 +73,7 @@ def rss(base: str, path: str, items: list[Item]) -> bytes:
     for item in items:
         content = ""
         if item.full_content:
-            html = "".join(f"<p>{escape(p)}</p>" for p in item.body.split("\n\n"))
-            content = f"<content:encoded><![CDATA[{html}]]></content:encoded>"
+            content = f"<content:encoded><![CDATA[{paragraphs_html(item)}]]></content:encoded>"
         entries.append(
             f"<item><title>{escape(item.title)}</title>"
             f"<link>{base}/news/{item.slug}?utm_source=rss</link>"
@@ -91,8 +94,7 @@ def atom(base: str, path: str, items: list[Item]) -> bytes:
     for item in items:
         content = ""
         if item.full_content:
-            html = "".join(f"<p>{escape(p)}</p>" for p in item.body.split("\n\n"))
-            content = f'<content type="html">{escape(html)}</content>'
+            content = f'<content type="html">{escape(paragraphs_html(item))}</content>'
         entries.append(
             f"<entry><title>{escape(item.title)}</title>"
             f'<link href="{base}/news/{item.slug}"/><id>{base}/news/{item.slug}</id>'
