@@ -91,7 +91,8 @@ def fill(data_dir: Path, size: int, chroma_url: str | None) -> None:
     real = size <= REAL_VECTORS_UP_TO
     encode = desk.embedder.embed if real else stand_in_vectors
     chunker, signature = desk.ingestor.chunker, desk.ingestor.signature
-    written, copy, started = desk.store.count_chunks(), 0, time.perf_counter()
+    written, started = desk.store.count_chunks(), time.perf_counter()
+    copy = -(-desk.store.count_articles() // len(articles))  # past every copy already written
     while written < size:
         batch: list = []
         for article in articles:
@@ -176,6 +177,7 @@ def measure(data_dir: Path, size: int, mode: str, asks: int, chroma_url: str | N
     desk = Newsdesk(_settings(data_dir, chroma_url))
     chunks = desk.store.count_chunks()
     first_sync = _timed(desk.warm_up)  # builds this machine's lexical index if it has none
+    first_counts = _timed(desk.ingestor.segment_counts.sync)  # and its boilerplate counts
     questions = _questions(asks)
     for question in questions[:10]:
         desk.ask(question)
@@ -219,6 +221,7 @@ def measure(data_dir: Path, size: int, mode: str, asks: int, chroma_url: str | N
         "quotes": desk.store.count_quotes(),
         "vectors": "real model" if size <= REAL_VECTORS_UP_TO else "deterministic stand-in",
         "lexical_first_build_s": round(first_sync / 1000, 1),
+        "segment_counts_first_build_s": round(first_counts / 1000, 1),
         "warm_p50_ms": round(percentile(warm, 50), 1),
         "warm_p95_ms": round(percentile(warm, 95), 1),
         "warm_same_question_ms": round(float(np.median(warm_same)), 1),

@@ -209,10 +209,11 @@ class SpeechAnswerer:
         by_speaker = _with_filters({"speaker_key": {"$in": keys}}, filters)
         found = {q.id: q for q in self.store.nearest_quotes(vector, NEAREST_QUOTES, by_speaker)}
         hit_articles = list({h.chunk.article_id for h in hits})
-        if hit_articles:
-            in_hits = {"$and": [by_speaker, {"article_id": {"$in": hit_articles}}]}
+        if hit_articles:  # filtered by article alone: a few records, not all of X's quotes
+            in_hits = _with_filters({"article_id": {"$in": hit_articles}}, filters)
             for quote in self.store.quotes_where(in_hits):
-                found.setdefault(quote.id, quote)
+                if quote.speaker is not None and quote.speaker.key in keys:
+                    found.setdefault(quote.id, quote)
         return list(found.values())
 
     def _similarities(self, quotes: list[StoredQuote], vector: np.ndarray) -> dict[str, float]:

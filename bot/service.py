@@ -207,10 +207,11 @@ class Newsdesk:
         With `name`, only the speakers that name means ("Asif", "Mr Asif", "Khawaja Asif").
         """
         self.ensure_indexed()
-        live = {entry.id: entry for entry in self.store.manifest().values()}
         wanted = set(s.key for s in self.speech.resolve(name)) if name else None
+        metas = self.store.all_quote_metadata()
+        live = self.store.manifest_entries({meta["article_id"] for meta in metas})
         table: dict[str, dict] = {}
-        for meta in self.store.all_quote_metadata():
+        for meta in metas:
             entry = live.get(meta["article_id"])
             if not meta.get("speaker_key") or entry is None:
                 continue

@@ -11,8 +11,9 @@ None of it is news, and none of it may be indexed or quoted. Two rules, no word 
   (items split by `|`, `•`, `›`, or a run of one-to-four-word lines) are dropped.
 
 Recurrence needs counts over the whole source, so each indexed article keeps the keys of its
-segments in the manifest (see `retrieval.ingest`); stripping is a pure function of an article
-and the set of keys that are boilerplate for its source.
+segments in the manifest, and each machine counts them per source in an index derived from it
+(`retrieval.segment_counts`); stripping is a pure function of an article and the set of keys
+that are boilerplate for its source.
 """
 
 from __future__ import annotations
@@ -142,10 +143,9 @@ class Boilerplate:
         return spans
 
 
-def recurring(counts: Counter, articles: int) -> set[str]:
-    """The keys counted in enough of a source's `articles` to be boilerplate."""
-    floor = max(MIN_ARTICLES, MIN_SHARE * articles)
-    return {key for key, count in counts.items() if count >= floor}
+def recurrence_floor(articles: int) -> float:
+    """In how many of a source's `articles` a key must stand to be boilerplate."""
+    return max(MIN_ARTICLES, MIN_SHARE * articles)
 
 
 def recurring_texts(article: Article, keys: set[str]) -> set[str]:

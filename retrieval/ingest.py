@@ -11,7 +11,7 @@ with it, so a folder of many small articles runs near the encoder's own speed.
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,16 +24,17 @@ from retrieval.boilerplate import (
     Boilerplate,
     StripReport,
     group_of,
-    recurring,
     recurring_texts,
     segment_keys,
     strip,
 )
 from retrieval.chunking import Chunk, Chunker
+from retrieval.derived import derived_path
 from retrieval.embedding import Embedder
 from retrieval.quotes import EXTRACTOR_VERSION, Quote, QuoteExtractor
+from retrieval.segment_counts import Candidate, SegmentCounts
 from retrieval.settings import Settings
-from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle, ManifestCache
+from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (chunks embedded, chunks to embed) as ingest advances."""
@@ -91,7 +92,7 @@ class _Read:
     file: str
     mtime_ns: int
     size: int
-    old: IndexedArticle | None
+    old: IndexedArticle | None = None
     group: str = ""
     segments: frozenset[str] = frozenset()
 
@@ -124,7 +125,9 @@ class Ingestor:
         self.embedder = embedder
         self.chunker = chunker or Chunker(settings.chunk_size, settings.chunk_overlap)
         self.quote_extractor = quote_extractor or QuoteExtractor()
-        self.manifest = ManifestCache(store)
+        self.segment_counts = SegmentCounts(
+            store, derived_path(settings.data_dir, store, "segments").with_suffix(".sqlite")
+        )
 
     @property
     def signature(self) -> str:
@@ -156,14 +159,13 @@ class Ingestor:
         started = time.perf_counter()
         paths = [Path(p).expanduser().resolve() for p in paths]
         report = IngestReport()
-        manifest = self.manifest.current()
         roots = self.settings.archive_dirs if roots is None else roots
-        reads, kept, seen_ids, readable_paths = self._scan(paths, roots, manifest, report)
-        pending = self._strip_and_compare(reads, kept, manifest, roots, report)
+        reads, kept, seen_ids, readable_paths = self._scan(paths, roots, report)
+        pending = self._strip_and_compare(reads, kept, roots, report)
         gone: list[str] = []
-        if remove_missing:
-            synced = [p for p in paths if p.is_dir() or not p.exists()]
-            gone = _vanished(manifest, synced, seen_ids, readable_paths)
+        synced = [p for p in paths if p.is_dir() or not p.exists()]
+        if remove_missing and synced:  # a sweep of the manifest: folders are refreshed whole
+            gone = _vanished(self.store.iter_manifest(), synced, seen_ids, readable_paths)
         if pending or gone:
             self._publish(pending, gone, report, on_progress)
         self.store.mark_refreshed(new_generation=report.changed)
@@ -175,12 +177,15 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         places = [Path(p).expanduser().resolve() for p in paths]
-        gone = [
-            entry.id
-            for entry in self.manifest.current().values()
-            if any(Path(entry.path).is_relative_to(place) for place in places)
-            and not Path(entry.path).exists()
-        ]
+        candidates = self.store.entries_at(str(place) for place in places)
+        folders = [p for p in places if str(p) not in {entry.path for entry in candidates}]
+        if folders:  # a deleted folder, not a file: its articles are found by a sweep
+            candidates += [
+                entry
+                for entry in self.store.iter_manifest()
+                if any(Path(entry.path).is_relative_to(folder) for folder in folders)
+            ]
+        gone = list(dict.fromkeys(e.id for e in candidates if not Path(e.path).exists()))
         if gone:
             self._publish([], gone, report, None)
         self.store.mark_refreshed(new_generation=report.changed)
@@ -205,18 +210,20 @@ class Ingestor:
         self,
         paths: Sequence[Path],
         roots: Iterable[Path],
-        manifest: dict[str, IndexedArticle],
         report: IngestReport,
     ) -> tuple[list[_Read], list[IndexedArticle], set[str], set[str]]:
-        """Read the files whose stamp changed; (reads, entries kept as they are, ids, paths)."""
+        """Read the files whose stamp changed; (reads, entries kept as they are, ids, paths).
+
+        Only these files' manifest records are read, so an ingest costs its own files."""
+        found = list(discover(paths, roots))
         by_path: dict[str, list[IndexedArticle]] = defaultdict(list)
-        for entry in manifest.values():
+        for entry in self.store.entries_at(str(file) for file, _ in found):
             by_path[entry.path].append(entry)
         reads: list[_Read] = []
         kept: list[IndexedArticle] = []
         seen_ids: set[str] = set()
         readable_paths: set[str] = set()
-        for file, root in discover(paths, roots):
+        for file, root in found:
             if not file.exists():
                 report.failed.append(Problem(str(file), "no such file or folder"))
                 continue
@@ -239,8 +246,10 @@ class Ingestor:
                     )
                     continue
                 seen_ids.add(article.id)
-                old = manifest.get(article.id)
-                reads.append(_Read(article, str(file), stat.st_mtime_ns, stat.st_size, old))
+                reads.append(_Read(article, str(file), stat.st_mtime_ns, stat.st_size))
+        indexed = self.store.manifest_entries(read.article.id for read in reads)
+        for read in reads:
+            read.old = indexed.get(read.article.id)
         return reads, kept, seen_ids, readable_paths
 
     def _read(self, file: Path, root: Path):
@@ -251,7 +260,6 @@ class Ingestor:
         self,
         reads: list[_Read],
         kept: list[IndexedArticle],
-        manifest: dict[str, IndexedArticle],
         roots: Iterable[Path],
         report: IngestReport,
     ) -> list[_Pending]:
@@ -266,7 +274,7 @@ class Ingestor:
         boilerplate: dict[str, Boilerplate] = {}
         stale: list[IndexedArticle] = []
         if self.settings.strip_boilerplate:  # off: nothing to learn, nothing to re-strip
-            boilerplate = self._boilerplate(reads, manifest)
+            boilerplate = self._boilerplate(reads, {entry.group for entry in kept})
             stale = [
                 entry
                 for entry in kept
@@ -293,28 +301,17 @@ class Ingestor:
             else:
                 pending.append(item)
         self.store.touch_articles(touched)
-        self.manifest.reread(touched)
         return pending
 
-    def _boilerplate(
-        self, reads: list[_Read], manifest: dict[str, IndexedArticle]
-    ) -> dict[str, Boilerplate]:
-        """Per source group: the segment keys recurring in enough of its articles, and their
-        texts (kept in the store, since a lone new article cannot show them)."""
-        counts: dict[str, Counter] = defaultdict(Counter)
-        sizes: Counter = Counter()
-        read_ids = {read.article.id for read in reads}
-        for entry in manifest.values():
-            if entry.id not in read_ids:
-                counts[entry.group].update(entry.segments)
-                sizes[entry.group] += 1
-        for read in reads:
-            counts[read.group].update(read.segments)
-            sizes[read.group] += 1
+    def _boilerplate(self, reads: list[_Read], kept_groups: set[str]) -> dict[str, Boilerplate]:
+        """Per source group read or kept: the segment keys recurring in enough of its
+        articles, and their texts (kept in the store, since a lone new article cannot show
+        them)."""
+        candidates = [Candidate(r.article.id, r.group, r.segments) for r in reads]
+        recurring = self.segment_counts.recurring(candidates, also=kept_groups)
         stored = self.store.boilerplate_texts()
         result: dict[str, Boilerplate] = {}
-        for group, counter in counts.items():
-            keys = recurring(counter, sizes[group])
+        for group, keys in recurring.items():
             texts = set(stored.get(group, ()))
             for read in (r for r in reads if r.group == group and keys & r.segments):
                 texts |= recurring_texts(read.article, keys)
@@ -501,7 +498,7 @@ def _batches_of_chunks(
 
 
 def _vanished(
-    manifest: dict[str, IndexedArticle],
+    entries: Iterable[IndexedArticle],
     roots: Sequence[Path],
     seen_ids: set[str],
     readable_paths: set[str],
@@ -512,7 +509,7 @@ def _vanished(
     delete what was already indexed.
     """
     gone = []
-    for entry in manifest.values():
+    for entry in entries:
         if entry.id in seen_ids:
             continue
         if not any(Path(entry.path).is_relative_to(root) for root in roots):

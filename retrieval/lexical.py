@@ -17,8 +17,6 @@ the index under a file lock; processes on other machines (server mode) keep thei
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import re
 import sqlite3
 import tempfile
@@ -27,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.chunking import Chunk
+from retrieval.derived import derived_path, machine_lock
 from retrieval.speakers import lexicon
 from retrieval.store import CHANGE_SLACK_S, ChunkStore, StoreChange, date_ordinal
 
@@ -66,8 +65,7 @@ class LexicalFilters:
 
 def index_directory(data_dir: Path, store: ChunkStore) -> Path:
     """One index per store (location and collection), under this machine's data dir."""
-    key = hashlib.sha256(f"{store.location}\0{store.chunks.name}".encode()).hexdigest()[:12]
-    return data_dir / "cache" / f"lexical-{store.chunks.name}-{key}"
+    return derived_path(data_dir, store, "lexical")
 
 
 class LexicalIndex:
@@ -94,7 +92,7 @@ class LexicalIndex:
         head = self.store.head()
         if head.generation == self._synced_generation:
             return 0
-        with self._locked(), self._state() as state:
+        with machine_lock(self.directory / "lock"), self._state() as state:  # one writer
             changed = 0
             if state.get("layout") != LAYOUT_VERSION or state.get("store_id") != head.store_id:
                 changed = self._rebuild(state, head.store_id)
@@ -107,9 +105,11 @@ class LexicalIndex:
 
     def _rebuild(self, state: _State, store_id: str) -> int:
         """Index every published chunk: once per store and layout, never per new article."""
-        manifest = self.store.manifest()
-        watermark = max((entry.changed_at for entry in manifest.values()), default=0.0)
-        live = {entry.id: entry.content_hash for entry in manifest.values()}
+        live: dict[str, str] = {}
+        watermark = 0.0
+        for entry in self.store.iter_manifest():
+            live[entry.id] = entry.content_hash
+            watermark = max(watermark, entry.changed_at)
         writer = self.index.writer(_REBUILD_HEAP, 1)
         writer.delete_all_documents()
         state.forget_articles()
@@ -156,16 +156,6 @@ class LexicalIndex:
         if chunk.published:
             document.add_integer("published_ord", date_ordinal(chunk.published))
         return document
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """One syncing process per machine at a time (tantivy allows a single writer)."""
-        with (self.directory / "lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
     def _state(self) -> Iterator[_State]:

@@ -27,7 +27,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +69,7 @@ class IndexedArticle:
     group: str = ""  # the source boilerplate is counted within (retrieval.boilerplate)
     segments: frozenset[str] = frozenset()  # recurrence keys of the article as read
     stripped: frozenset[str] = frozenset()  # the recurring keys stripped from it
-    changed_at: float = 0.0  # when this version was published (derived indexes follow it)
+    changed_at: float = 0.0  # when this record last changed (derived indexes follow it)
 
 
 @dataclass(frozen=True)
@@ -253,11 +253,28 @@ class ChunkStore:
 
     # -- manifest -----------------------------------------------------------------------
     def manifest(self) -> dict[str, IndexedArticle]:
-        records = _get_all(self.articles, ["metadatas"], where={"kind": "article"})
-        return {
-            record_id: _indexed_from_meta(record_id, meta)
-            for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
-        }
+        """The whole manifest at once: for small stores and tools, never for one ingest."""
+        return {entry.id: entry for entry in self.iter_manifest()}
+
+    def iter_manifest(self) -> Iterator[IndexedArticle]:
+        """Every manifest record, a page at a time: a sweep over the archive (a refresh, a
+        derived index's first build) that never holds it whole (~10 KB a record in Python)."""
+        for part in _pages(self.articles, ["metadatas"], where={"kind": "article"}):
+            for record_id, meta in zip(part["ids"], part["metadatas"], strict=True):
+                yield _indexed_from_meta(record_id, meta)
+
+    def entries_at(self, paths: Iterable[str]) -> list[IndexedArticle]:
+        """The manifest records of the articles read from these files: what an ingest of
+        some files needs to know, at the cost of those files, not of the archive."""
+        found: list[IndexedArticle] = []
+        for batch in _batches(list(dict.fromkeys(paths)), 500):
+            where = {"$and": [{"kind": "article"}, {"path": {"$in": list(batch)}}]}
+            records = _get_all(self.articles, ["metadatas"], where=where)
+            found += [
+                _indexed_from_meta(record_id, meta)
+                for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
+            ]
+        return found
 
     def generation(self) -> str:
         """Changes whenever the indexed content changes; caches key on it."""
@@ -412,14 +429,14 @@ class ChunkStore:
 
     def live_versions(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Content hash of the published version of each article (absent: not published)."""
-        wanted = list(dict.fromkeys(article_ids))
-        if not wanted:
-            return {}
-        records = self.articles.get(ids=wanted, include=["metadatas"])
-        return {
-            record_id: meta["content_hash"]
-            for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
-        }
+        found: dict[str, str] = {}
+        for batch in _batches(list(dict.fromkeys(article_ids)), 500):
+            records = self.articles.get(ids=list(batch), include=["metadatas"])
+            found.update(
+                (record_id, meta["content_hash"])
+                for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
+            )
+        return found
 
     def boilerplate_texts(self) -> dict[str, list[str]]:
         """Per source group, the boilerplate texts learnt so far (see retrieval.boilerplate)."""
@@ -469,7 +486,7 @@ class ChunkStore:
     def vacuum(self) -> int:
         """Delete chunks and quotes no published article version owns (left by an
         interrupted write)."""
-        live = {entry.id: entry.content_hash for entry in self.manifest().values()}
+        live = {entry.id: entry.content_hash for entry in self.iter_manifest()}
         removed = 0
         for collection in (self.chunks, self.quotes):
             stray = []
@@ -487,9 +504,10 @@ class ChunkStore:
     def touch_articles(self, stamps: dict[str, dict]) -> None:
         """Remember new file stamps (and segment keys) of unchanged articles, so the next
         refresh skips their files."""
-        ids = list(stamps)
+        ids, now = list(stamps), time.time()
         for batch in _batches(ids, 500):
-            self.articles.update(ids=list(batch), metadatas=[stamps[i] for i in batch])
+            metadatas = [stamps[i] | {"changed_at": now} for i in batch]
+            self.articles.update(ids=list(batch), metadatas=metadatas)
 
     def mark_refreshed(self, new_generation: bool = True) -> None:
         """Record the refresh time, and a new generation if content changed (caches key on it)."""
@@ -609,14 +627,18 @@ class ChunkStore:
 
     def speakers_named(self, keys: Sequence[str]) -> list[Speaker]:
         """Distinct speakers whose whole name is one of `keys`, or whose surname is the last
-        word of one: one small read of the speaker records, however often they are quoted.
+        word of one: two small reads of the speaker records, however often they are quoted.
         A record may outlive its speaker's last article: check `still_quoted`."""
         self._ensure_speaker_records()
         surnames = list({key.split()[-1] for key in keys if key})
-        named = {"$or": [{"speaker_key": {"$in": list(keys)}}, {"surname": {"$in": surnames}}]}
-        records = self.articles.get(where={"$and": [{"kind": "speaker"}, named]},
-                                    include=["metadatas"])  # fmt: skip
-        return [_speaker_from_meta(meta) for meta in records["metadatas"]]
+        whole = self.articles.get(ids=[_SPEAKER_PREFIX + key for key in keys],
+                                  include=["metadatas"])  # fmt: skip
+        by_surname = self.articles.get(where={"surname": {"$in": surnames}}, include=["metadatas"])
+        records = {i: m for part in (whole, by_surname)
+                   for i, m in zip(part["ids"], part["metadatas"], strict=True)}  # fmt: skip
+        return [
+            _speaker_from_meta(meta) for meta in records.values() if meta.get("kind") == "speaker"
+        ]
 
     def all_speakers(self) -> list[Speaker]:
         """Every speaker ever recorded (some may no longer be quoted: check before use)."""
@@ -676,50 +698,6 @@ class ChunkStore:
                 records["ids"], records["documents"], records["metadatas"], strict=True
             )
         }
-
-
-class ManifestCache:
-    """The manifest as one process sees it: read whole once, then kept current from the
-    change stamps (as the lexical index is), so an ingest of one file costs its own records
-    and the ones that changed since, not the archive (7 s at 58,000 articles)."""
-
-    def __init__(self, store: ChunkStore) -> None:
-        self.store = store
-        self._entries: dict[str, IndexedArticle] | None = None
-        self._head: StoreHead | None = None
-        self._watermark = 0.0
-        self._stale: set[str] = set()
-
-    def current(self) -> dict[str, IndexedArticle]:
-        head = self.store.head()
-        if self._entries is None or self._head is None or self._other_store(head):
-            self._entries = self.store.manifest()
-            self._watermark = max((e.changed_at for e in self._entries.values()), default=0.0)
-        elif head.generation != self._head.generation or self._stale:
-            changed = set(self._stale)
-            if head.generation != self._head.generation:
-                changes = self.store.changes_since(self._watermark - CHANGE_SLACK_S)
-                changed |= {change.article_id for change in changes}
-                latest = max((change.changed_at for change in changes), default=0.0)
-                self._watermark = max(self._watermark, latest)
-            fresh = self.store.manifest_entries(changed)
-            for article_id in changed:
-                if article_id in fresh:
-                    self._entries[article_id] = fresh[article_id]
-                else:
-                    self._entries.pop(article_id, None)
-        self._stale.clear()
-        self._head = head
-        return self._entries
-
-    def _other_store(self, head: StoreHead) -> bool:
-        """The store was replaced (a new id), not merely named by its first write."""
-        unnamed = self._head.store_id in ("empty", "unnamed")
-        return not unnamed and head.store_id != self._head.store_id
-
-    def reread(self, article_ids: Iterable[str]) -> None:
-        """These records were updated without a new generation (file stamps): read again."""
-        self._stale |= set(article_ids)
 
 
 def chunk_from_meta(chunk_id: str, text: str, meta: dict) -> Chunk:

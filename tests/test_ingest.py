@@ -14,6 +14,7 @@ import pytest
 from bench.corpus import make_corpus
 from bot.service import Newsdesk
 from retrieval.chunking import Chunker
+from retrieval.segment_counts import SegmentCounts
 
 from .conftest import REPO, make_settings
 
@@ -225,13 +226,21 @@ def test_a_new_chunk_size_leaves_no_chunk_of_the_old_cut(tmp_path, articles_dir)
     assert sorted(large.store.all_chunks()[0]) == sorted(fresh.store.all_chunks()[0])
 
 
-def test_ingest_reads_the_whole_manifest_once_per_process(newsdesk, articles_dir):
-    """After its first call, an ingest reads only the manifest records that changed, yet
-    sees another process's writes (a file it indexed is unchanged here, not added twice)."""
+def _whole_reads(desk: Newsdesk) -> list[str]:
+    """Record every read of the whole manifest from now on."""
+    calls: list[str] = []
+    for name in ("manifest", "iter_manifest"):
+        original = getattr(desk.store, name)
+        setattr(desk.store, name, lambda o=original, n=name: calls.append(n) or o())
+    return calls
+
+
+def test_an_ingest_reads_its_own_files_records_never_the_whole_manifest(newsdesk, articles_dir):
+    """Ingesting some files reads their manifest records only, yet sees another process's
+    writes (a file it indexed is unchanged here, not added twice)."""
     newsdesk.refresh()
-    whole = []
-    original = newsdesk.store.manifest
-    newsdesk.store.manifest = lambda: whole.append(1) or original()
+    newsdesk.ingest([articles_dir / "000_18c95c43f10e2761.txt"])  # derived counts: built once
+    whole = _whole_reads(newsdesk)
     (articles_dir / "a.md").write_text("---\ntitle: A\ndate: 2025-12-01\n---\nAlpha talks.\n")
     assert newsdesk.ingest([articles_dir / "a.md"]).counts()["added"] == 1
 
@@ -242,4 +251,43 @@ def test_ingest_reads_the_whole_manifest_once_per_process(newsdesk, articles_dir
 
     report = newsdesk.ingest([articles_dir / "b.md", articles_dir / "a.md"])
     assert report.counts()["unchanged"] == 2 and not report.added and not report.updated
+    (articles_dir / "b.md").unlink()
+    assert newsdesk.forget([articles_dir / "b.md"]).removed == ["b.md"]
     assert whole == []
+
+
+SHARE_BAR = "Get our apps and connect with us on Facebook, X and WhatsApp today."
+
+
+def _scraped(folder: Path, name: str, story: str) -> Path:
+    path = folder / f"{name}.md"
+    path.write_text(
+        f"---\ntitle: {name}\ndate: 2025-12-01\nsource: Dawn\n---\n{story}\n\n{SHARE_BAR}\n"
+    )
+    return path
+
+
+def _indexed_text(desk: Newsdesk, article_id: str) -> str:
+    return desk.store.get_articles(desk.store.manifest_entries([article_id]))[article_id].text
+
+
+def test_boilerplate_counts_what_another_machine_indexed(newsdesk, articles_dir, tmp_path):
+    """A sentence recurring in five articles of a source is boilerplate, whichever machine
+    indexed them; each machine keeps its own counts current article by article."""
+    stories = ["Rain fell on Lahore.", "Karachi port reopened.", "Wheat prices rose again.",
+               "Quetta held a vote.", "Peshawar schools shut.", "Multan heat eased."]  # fmt: skip
+    for n, story in enumerate(stories[:3]):
+        newsdesk.ingest([_scraped(articles_dir, f"s{n}", story)])
+    elsewhere = Newsdesk(newsdesk.settings)  # another host: same store, counts of its own
+    elsewhere.ingestor.segment_counts = SegmentCounts(elsewhere.store, tmp_path / "other.sqlite")
+    elsewhere.ingest([_scraped(articles_dir, "s3", stories[3])])
+    assert SHARE_BAR in _indexed_text(elsewhere, "s3.md")  # four: still a coincidence
+
+    whole = _whole_reads(newsdesk)
+    newsdesk.ingest([_scraped(articles_dir, "s4", stories[4])])  # counts the other host's s3
+    assert SHARE_BAR not in _indexed_text(newsdesk, "s4.md")
+    assert stories[4] in _indexed_text(newsdesk, "s4.md")
+    assert whole == []
+
+    elsewhere.ingest([_scraped(articles_dir, "s5", stories[5])])  # counts this host's s4
+    assert SHARE_BAR not in _indexed_text(elsewhere, "s5.md")
