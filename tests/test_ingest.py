@@ -291,3 +291,16 @@ def test_boilerplate_counts_what_another_machine_indexed(newsdesk, articles_dir,
 
     elsewhere.ingest([_scraped(articles_dir, "s5", stories[5])])  # counts this host's s4
     assert SHARE_BAR not in _indexed_text(elsewhere, "s5.md")
+
+
+def test_removed_articles_no_longer_count_toward_boilerplate(newsdesk, articles_dir):
+    stories = ["Rain fell on Lahore.", "Karachi port reopened.", "Wheat prices rose again.",
+               "Quetta held a vote.", "Peshawar schools shut."]  # fmt: skip
+    files = [_scraped(articles_dir, f"s{n}", story) for n, story in enumerate(stories[:4])]
+    for path in files:  # one by one: each ingest counts the ones before
+        newsdesk.ingest([path])
+    for path in files[:2]:
+        path.unlink()
+    newsdesk.forget(files[:2])
+    newsdesk.ingest([_scraped(articles_dir, "s4", stories[4])])  # 3 of 5 were: now 3 of 3
+    assert SHARE_BAR in _indexed_text(newsdesk, "s4.md")
