@@ -98,6 +98,18 @@ class _Read:
 
 
 @dataclass
+class _Scan:
+    """What a scan of files found: articles read, records kept as they are, the ids seen,
+    the files read without error, and every manifest record at the files scanned."""
+
+    indexed: list[IndexedArticle]
+    reads: list[_Read] = field(default_factory=list)
+    kept: list[IndexedArticle] = field(default_factory=list)
+    seen_ids: set[str] = field(default_factory=set)
+    readable: set[str] = field(default_factory=set)
+
+
+@dataclass
 class _Pending:
     article: Article
     file: str
@@ -160,17 +172,24 @@ class Ingestor:
         paths = [Path(p).expanduser().resolve() for p in paths]
         report = IngestReport()
         roots = self.settings.archive_dirs if roots is None else roots
-        reads, kept, seen_ids, readable_paths = self._scan(paths, roots, report)
-        pending = self._strip_and_compare(reads, kept, roots, report)
+        scan = self._scan(paths, roots, report)
+        pending = self._strip_and_compare(scan.reads, scan.kept, roots, report)
         gone: list[str] = []
         synced = [p for p in paths if p.is_dir() or not p.exists()]
-        if remove_missing and synced:  # a sweep of the manifest: folders are refreshed whole
-            gone = _vanished(self.store.iter_manifest(), synced, seen_ids, readable_paths)
+        if remove_missing and synced:
+            gone = _vanished(self._may_have_vanished(scan), synced, scan)
         if pending or gone:
             self._publish(pending, gone, report, on_progress)
         self.store.mark_refreshed(new_generation=report.changed)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _may_have_vanished(self, scan: _Scan) -> Iterable[IndexedArticle]:
+        """The records at the files scanned, when they are the whole manifest (the usual
+        refresh); else every record, page by page, to find the articles of deleted files."""
+        if self.store.count_articles() == len(scan.indexed):
+            return scan.indexed
+        return self.store.iter_manifest()
 
     def forget(self, paths: Iterable[Path]) -> IngestReport:
         """Remove the articles read from these files (or from files under these folders)."""
@@ -211,18 +230,15 @@ class Ingestor:
         paths: Sequence[Path],
         roots: Iterable[Path],
         report: IngestReport,
-    ) -> tuple[list[_Read], list[IndexedArticle], set[str], set[str]]:
-        """Read the files whose stamp changed; (reads, entries kept as they are, ids, paths).
-
-        Only these files' manifest records are read, so an ingest costs its own files."""
+    ) -> _Scan:
+        """Read the files whose stamp changed. Only these files' manifest records are read,
+        so an ingest costs its own files."""
         found = list(discover(paths, roots))
+        scan = _Scan(indexed=self.store.entries_at(str(file) for file, _ in found))
         by_path: dict[str, list[IndexedArticle]] = defaultdict(list)
-        for entry in self.store.entries_at(str(file) for file, _ in found):
+        for entry in scan.indexed:
             by_path[entry.path].append(entry)
-        reads: list[_Read] = []
-        kept: list[IndexedArticle] = []
-        seen_ids: set[str] = set()
-        readable_paths: set[str] = set()
+        reads, kept, seen_ids, readable_paths = scan.reads, scan.kept, scan.seen_ids, scan.readable
         for file, root in found:
             if not file.exists():
                 report.failed.append(Problem(str(file), "no such file or folder"))
@@ -250,7 +266,7 @@ class Ingestor:
         indexed = self.store.manifest_entries(read.article.id for read in reads)
         for read in reads:
             read.old = indexed.get(read.article.id)
-        return reads, kept, seen_ids, readable_paths
+        return scan
 
     def _read(self, file: Path, root: Path):
         max_bytes = int(self.settings.max_file_mb * 1_000_000)
@@ -497,12 +513,7 @@ def _batches_of_chunks(
         yield batch
 
 
-def _vanished(
-    entries: Iterable[IndexedArticle],
-    roots: Sequence[Path],
-    seen_ids: set[str],
-    readable_paths: set[str],
-) -> list[str]:
+def _vanished(entries: Iterable[IndexedArticle], roots: Sequence[Path], scan: _Scan) -> list[str]:
     """Indexed articles under `roots` whose file is gone, or whose readable file dropped them.
 
     An article whose file exists but could not be read this time is kept: a bad edit must not
@@ -510,11 +521,11 @@ def _vanished(
     """
     gone = []
     for entry in entries:
-        if entry.id in seen_ids:
+        if entry.id in scan.seen_ids:
             continue
         if not any(Path(entry.path).is_relative_to(root) for root in roots):
             continue
-        if not Path(entry.path).exists() or entry.path in readable_paths:
+        if not Path(entry.path).exists() or entry.path in scan.readable:
             gone.append(entry.id)
     return gone
 
