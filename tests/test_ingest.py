@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -304,3 +305,15 @@ def test_removed_articles_no_longer_count_toward_boilerplate(newsdesk, articles_
     newsdesk.forget(files[:2])
     newsdesk.ingest([_scraped(articles_dir, "s4", stories[4])])  # 3 of 5 were: now 3 of 3
     assert SHARE_BAR in _indexed_text(newsdesk, "s4.md")
+
+
+def test_forgetting_a_deleted_folder_removes_its_articles_only(newsdesk, articles_dir):
+    newsdesk.refresh()
+    folder = articles_dir / "desk"
+    folder.mkdir()
+    for name in ("x", "y"):
+        (folder / f"{name}.md").write_text(f"---\ntitle: {name}\n---\nStory {name}.\n")
+    assert len(newsdesk.ingest([folder]).added) == 2
+    shutil.rmtree(folder)
+    assert sorted(newsdesk.forget([folder]).removed) == ["desk/x.md", "desk/y.md"]
+    assert newsdesk.store.count_articles() == 2  # the seeds stay
