@@ -138,7 +138,7 @@ class ExtractiveAnswerer:
         return Answer(question, "\n".join(lines), True, tuple(citations), standalone, tuple(more))
 
     def no_evidence(self, question: str, standalone: str | None = None) -> Answer:
-        articles = self.store.count_articles()
+        articles = self.searcher.article_count()
         text = render("no_evidence", articles=articles) if articles else render("empty_archive")
         return Answer(question, text, False, (), standalone)
 

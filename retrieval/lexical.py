@@ -207,6 +207,10 @@ class LexicalIndex:
                 return found
         return 0
 
+    def article_count(self) -> int:
+        with self._state() as state:
+            return state.article_count()
+
     def chunk_count(self) -> int:
         return self.index.searcher().num_docs
 
@@ -277,6 +281,9 @@ class _State:
         kept = [(aid, digest) for aid, digest in versions.items() if digest is not None]
         self.db.executemany("DELETE FROM articles WHERE id = ?", gone)
         self.db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", kept)
+
+    def article_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def forget_articles(self) -> None:
         self.db.execute("DELETE FROM articles")

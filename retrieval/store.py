@@ -44,7 +44,9 @@ _REMOVED_PREFIX = "__removed__"  # a tombstone per removed article, so derived i
 CHANGE_SLACK_S = 60.0  # readers of change stamps re-read this far back: clock skew between
 # hosts, and a writer that stamped a change just before a reader read past it
 _SPEAKER_PREFIX = "__speaker__"  # one record per distinct speaker: names resolve in one read
-_SPEAKERS_MARKER = "__speakers_v1__"  # speaker records complete (older stores are filled once)
+FEW_QUOTES = 1000  # a speaker quoted this often or less: compare all their quotes (exhaustive)
+_SURNAME_PREFIX = "__surname__"  # per surname, the speakers bearing it: found by id, not filter
+_SPEAKERS_MARKER = "__speakers_v2__"  # speaker records complete (older stores are filled once)
 _STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
 _DUMMY_VECTOR = [1.0]  # manifest records are looked up by id, never by similarity
 
@@ -604,8 +606,16 @@ class ChunkStore:
         ]
         return self._published_quotes(quotes)
 
-    def nearest_quotes(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredQuote]:
-        """The k quotes (matching `where`) nearest to `vector`, with cosine similarity."""
+    def nearest_quotes(
+        self, vector: np.ndarray, k: int, where: dict | None, exhaustive: bool = False
+    ) -> list[StoredQuote]:
+        """The k quotes (matching `where`) nearest to `vector`, with cosine similarity.
+
+        `exhaustive`: compare every matching quote instead of searching the graph; for a
+        speaker quoted a few hundred times this is several times faster than Chroma's
+        filtered graph search (30 against 150–250 ms at 130,000 quotes)."""
+        if exhaustive:
+            return self._nearest_among(vector, k, where)
         found = self.quotes.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=k,
@@ -619,6 +629,19 @@ class ChunkStore:
         ]
         return self._published_quotes(quotes)
 
+    def _nearest_among(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredQuote]:
+        found = self.quotes.get(where=where, include=["embeddings", "documents", "metadatas"])
+        if not found["ids"]:
+            return []
+        similarity = np.asarray(found["embeddings"], dtype=np.float32) @ np.asarray(vector)
+        quotes = [
+            _quote_from_meta(
+                found["ids"][i], found["documents"][i], found["metadatas"][i], float(similarity[i])
+            )
+            for i in np.argsort(-similarity)[:k]
+        ]
+        return self._published_quotes(quotes)
+
     def quote_vectors(self, quote_ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not quote_ids:
             return {}
@@ -627,18 +650,17 @@ class ChunkStore:
 
     def speakers_named(self, keys: Sequence[str]) -> list[Speaker]:
         """Distinct speakers whose whole name is one of `keys`, or whose surname is the last
-        word of one: two small reads of the speaker records, however often they are quoted.
+        word of one: two reads by id (surname records name their bearers), however often
+        they are quoted, and no filter over the manifest (~140 ms at 700,000 articles).
         A record may outlive its speaker's last article: check `still_quoted`."""
         self._ensure_speaker_records()
-        surnames = list({key.split()[-1] for key in keys if key})
-        whole = self.articles.get(ids=[_SPEAKER_PREFIX + key for key in keys],
-                                  include=["metadatas"])  # fmt: skip
-        by_surname = self.articles.get(where={"surname": {"$in": surnames}}, include=["metadatas"])
-        records = {i: m for part in (whole, by_surname)
-                   for i, m in zip(part["ids"], part["metadatas"], strict=True)}  # fmt: skip
-        return [
-            _speaker_from_meta(meta) for meta in records.values() if meta.get("kind") == "speaker"
-        ]
+        surnames = {key.split()[-1] for key in keys if key}
+        bearers = self.articles.get(ids=[_SURNAME_PREFIX + s for s in surnames],
+                                    include=["metadatas"])  # fmt: skip
+        wanted = set(keys).union(*(_keys_of(meta) for meta in bearers["metadatas"]))
+        records = self.articles.get(ids=[_SPEAKER_PREFIX + key for key in wanted],
+                                    include=["metadatas"])  # fmt: skip
+        return [_speaker_from_meta(m) for m in records["metadatas"] if m.get("kind") == "speaker"]
 
     def all_speakers(self) -> list[Speaker]:
         """Every speaker ever recorded (some may no longer be quoted: check before use)."""
@@ -648,15 +670,20 @@ class ChunkStore:
 
     def still_quoted(self, speaker_key: str) -> bool:
         """A speaker whose articles were all removed keeps a record but is no one's answer."""
+        return self.quote_count(speaker_key) > 0
+
+    def quote_count(self, speaker_key: str) -> int:
+        """How often a speaker is quoted, counted up to `FEW_QUOTES` + 1, once per generation."""
 
         def count() -> int:
             where = {"speaker_key": speaker_key}
-            return len(self.quotes.get(where=where, include=[], limit=1)["ids"])
+            return len(self.quotes.get(where=where, include=[], limit=FEW_QUOTES + 1)["ids"])
 
-        return bool(self._per_generation(f"quoted:{speaker_key}", count))
+        return self._per_generation(f"quoted:{speaker_key}", count)
 
     def _save_speakers(self, quote_metas: Iterable[dict]) -> None:
         speakers = {m["speaker_key"]: m for m in quote_metas if m.get("speaker_key")}
+        self._save_surnames(speakers.values())
         for batch in _batches(list(speakers.values()), 500):
             self.articles.upsert(
                 ids=[_SPEAKER_PREFIX + meta["speaker_key"] for meta in batch],
@@ -666,6 +693,25 @@ class ChunkStore:
                      "surname": meta["surname"], "speaker": meta["speaker"],
                      "speaker_kind": meta["speaker_kind"]}
                     for meta in batch
+                ],
+            )  # fmt: skip
+
+    def _save_surnames(self, speakers: Iterable[dict]) -> None:
+        """Add each speaker's key to the record of its surname (read, merged, written)."""
+        by_surname: dict[str, set[str]] = {}
+        for meta in speakers:
+            by_surname.setdefault(meta["surname"], set()).add(meta["speaker_key"])
+        for batch in _batches(sorted(by_surname), 500):
+            ids = [_SURNAME_PREFIX + surname for surname in batch]
+            known = self.articles.get(ids=ids, include=["metadatas"])
+            merged = {i: _keys_of(m) for i, m in zip(known["ids"], known["metadatas"], strict=True)}
+            self.articles.upsert(
+                ids=ids,
+                embeddings=[_DUMMY_VECTOR] * len(ids),
+                metadatas=[
+                    {"kind": "surname",
+                     "keys": "\t".join(sorted(merged.get(i, set()) | by_surname[s]))}
+                    for i, s in zip(ids, batch, strict=True)
                 ],
             )  # fmt: skip
 
@@ -832,6 +878,10 @@ def _quote_meta(article: Article, quote: Quote) -> dict:
     if article.source:
         meta["source"] = article.source
     return meta
+
+
+def _keys_of(surname_meta: dict) -> set[str]:
+    return set(surname_meta["keys"].split("\t"))
 
 
 def _speaker_from_meta(meta: dict) -> Speaker:

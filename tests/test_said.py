@@ -155,8 +155,22 @@ def test_a_store_indexed_before_speaker_records_gets_them_once(newsdesk):
     from bot.service import Newsdesk
 
     newsdesk.refresh()
-    records = newsdesk.store.articles.get(where={"kind": {"$in": ["speaker", "marker"]}})
+    bookkeeping = {"kind": {"$in": ["speaker", "surname", "marker"]}}
+    records = newsdesk.store.articles.get(where=bookkeeping)
     newsdesk.store.articles.delete(ids=records["ids"])  # as an older store has none
     later = Newsdesk(newsdesk.settings)
     assert [s.name for s in later.speech.resolve("Asif")] == ["Khawaja Asif"]
     assert later.store.articles.get(where={"kind": "speaker"}, include=[])["ids"]
+
+
+def test_comparing_all_of_a_speakers_quotes_finds_what_the_graph_search_finds(seeded):
+    """The two ways of finding X's quotes nearest a topic (every quote compared, for the
+    rarely quoted; Chroma's filtered graph search, for the often quoted) agree."""
+    vector = seeded.embedder.embed_query("Tora Bora caves")
+    where = {"speaker_key": {"$in": [s.key for s in seeded.speech.resolve("Asif")]}}
+    exhaustive = seeded.store.nearest_quotes(vector, 3, where, exhaustive=True)
+    graph = seeded.store.nearest_quotes(vector, 3, where)
+    assert len(exhaustive) == 3 and all(q.speaker.name == "Khawaja Asif" for q in exhaustive)
+    # quotes of one passage share its vector, so ties may be ordered either way
+    assert [round(q.similarity, 4) for q in exhaustive] == [round(q.similarity, 4) for q in graph]
+    assert exhaustive[0].similarity > 0.2
