@@ -34,7 +34,7 @@ from retrieval.search import Hit, Searcher, SearchFilters
 from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
 from retrieval.speakers import Speaker, body_key, closest_names, matches, name_key
-from retrieval.store import FEW_QUOTES, ChunkStore, StoredArticle, StoredQuote
+from retrieval.store import ChunkStore, StoredArticle, StoredQuote
 
 # Ranking weights (score = Σ weight × feature, features in [0, 1]). `python -m bench.answers
 # --tune` varies each alone on the Reuters development set (103 answerable and 38
@@ -207,8 +207,12 @@ class SpeechAnswerer:
     ) -> list[StoredQuote]:
         keys = [s.key for s in speakers]
         by_speaker = _with_filters({"speaker_key": {"$in": keys}}, filters)
-        few = sum(self.store.quote_count(key) for key in keys) <= FEW_QUOTES
-        nearest = self.store.nearest_quotes(vector, NEAREST_QUOTES, by_speaker, exhaustive=few)
+        rare = self.store.rare_speaker_quotes(keys)
+        if rare is None:  # quoted often: Chroma's graph search, filtered to the speaker
+            nearest = self.store.nearest_quotes(vector, NEAREST_QUOTES, by_speaker)
+        else:
+            narrowing = filters.chroma_where() if filters else None
+            nearest = self.store.nearest_among(vector, NEAREST_QUOTES, rare, narrowing)
         found = {q.id: q for q in nearest}
         hit_articles = list({h.chunk.article_id for h in hits})
         if hit_articles:  # filtered by article alone: a few records, not all of X's quotes

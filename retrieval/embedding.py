@@ -30,6 +30,7 @@ DIMENSION = 384
 # text per call 105-110 chunks/s against 90 (at 8 texts 75 against 74; at 32, 55 against 57).
 BEST_BATCH = {"onnx": 1, "sentence-transformers": 32}
 PARALLEL_CALLS = {"onnx": min(os.cpu_count() or 1, 4), "sentence-transformers": 1}
+_RECENT_QUERIES = 64  # question vectors remembered (384 floats each)
 _PROGRESS_EVERY = 32  # texts between progress reports, however small the batches
 
 
@@ -49,6 +50,7 @@ class Embedder:
         self._encoder = None
         self._lock = threading.RLock()
         self._pool: ThreadPoolExecutor | None = None
+        self._recent: dict[str, np.ndarray] = {}
 
     @property
     def model(self):
@@ -121,7 +123,19 @@ class Embedder:
             return self._pool
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One question's vector. The last few are remembered: one question embeds its topic
+        for passages and again for quotes, and Slack retries repeat questions."""
+        with self._lock:
+            cached = self._recent.get(text)
+        if cached is not None:
+            return cached
+        vector = self.embed([text])[0]
+        vector.setflags(write=False)  # shared between callers
+        with self._lock:
+            self._recent[text] = vector
+            while len(self._recent) > _RECENT_QUERIES:
+                self._recent.pop(next(iter(self._recent)))
+        return vector
 
 
 def _load_sentence_transformer():

@@ -606,16 +606,8 @@ class ChunkStore:
         ]
         return self._published_quotes(quotes)
 
-    def nearest_quotes(
-        self, vector: np.ndarray, k: int, where: dict | None, exhaustive: bool = False
-    ) -> list[StoredQuote]:
-        """The k quotes (matching `where`) nearest to `vector`, with cosine similarity.
-
-        `exhaustive`: compare every matching quote instead of searching the graph; for a
-        speaker quoted a few hundred times this is several times faster than Chroma's
-        filtered graph search (30 against 150–250 ms at 130,000 quotes)."""
-        if exhaustive:
-            return self._nearest_among(vector, k, where)
+    def nearest_quotes(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredQuote]:
+        """The k quotes (matching `where`) nearest to `vector`, with cosine similarity."""
         found = self.quotes.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=k,
@@ -629,8 +621,16 @@ class ChunkStore:
         ]
         return self._published_quotes(quotes)
 
-    def _nearest_among(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredQuote]:
-        found = self.quotes.get(where=where, include=["embeddings", "documents", "metadatas"])
+    def nearest_among(
+        self, vector: np.ndarray, k: int, quote_ids: Sequence[str], where: dict | None
+    ) -> list[StoredQuote]:
+        """`nearest_quotes` by comparing every one of `quote_ids` (matching `where`): for a
+        speaker quoted a few hundred times, several times faster than Chroma's filtered
+        graph search (10–50 against 150–250 ms at 130,000 quotes)."""
+        if not quote_ids:
+            return []
+        include = ["embeddings", "documents", "metadatas"]
+        found = self.quotes.get(ids=list(quote_ids), where=where, include=include)
         if not found["ids"]:
             return []
         similarity = np.asarray(found["embeddings"], dtype=np.float32) @ np.asarray(vector)
@@ -670,16 +670,25 @@ class ChunkStore:
 
     def still_quoted(self, speaker_key: str) -> bool:
         """A speaker whose articles were all removed keeps a record but is no one's answer."""
-        return self.quote_count(speaker_key) > 0
-
-    def quote_count(self, speaker_key: str) -> int:
-        """How often a speaker is quoted, counted up to `FEW_QUOTES` + 1, once per generation."""
 
         def count() -> int:
             where = {"speaker_key": speaker_key}
-            return len(self.quotes.get(where=where, include=[], limit=FEW_QUOTES + 1)["ids"])
+            return len(self.quotes.get(where=where, include=[], limit=1)["ids"])
 
-        return self._per_generation(f"quoted:{speaker_key}", count)
+        return bool(self._per_generation(f"quoted:{speaker_key}", count))
+
+    def rare_speaker_quotes(self, speaker_keys: Sequence[str]) -> list[str] | None:
+        """The ids of these speakers' quotes when they have `FEW_QUOTES` or fewer between
+        them, else None; read once per generation (a filter over the quotes costs ~30 ms at
+        130,000 of them, a read by id a few)."""
+        keys = sorted(set(speaker_keys))
+
+        def read() -> list[str] | None:
+            where = {"speaker_key": {"$in": keys}}
+            ids = self.quotes.get(where=where, include=[], limit=FEW_QUOTES + 1)["ids"]
+            return ids if len(ids) <= FEW_QUOTES else None
+
+        return self._per_generation(f"quote-ids:{'|'.join(keys)}", read)
 
     def _save_speakers(self, quote_metas: Iterable[dict]) -> None:
         speakers = {m["speaker_key"]: m for m in quote_metas if m.get("speaker_key")}

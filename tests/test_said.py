@@ -167,9 +167,9 @@ def test_comparing_all_of_a_speakers_quotes_finds_what_the_graph_search_finds(se
     """The two ways of finding X's quotes nearest a topic (every quote compared, for the
     rarely quoted; Chroma's filtered graph search, for the often quoted) agree."""
     vector = seeded.embedder.embed_query("Tora Bora caves")
-    where = {"speaker_key": {"$in": [s.key for s in seeded.speech.resolve("Asif")]}}
-    exhaustive = seeded.store.nearest_quotes(vector, 3, where, exhaustive=True)
-    graph = seeded.store.nearest_quotes(vector, 3, where)
+    keys = [s.key for s in seeded.speech.resolve("Asif")]
+    exhaustive = seeded.store.nearest_among(vector, 3, seeded.store.rare_speaker_quotes(keys), None)
+    graph = seeded.store.nearest_quotes(vector, 3, {"speaker_key": {"$in": keys}})
     assert len(exhaustive) == 3 and all(q.speaker.name == "Khawaja Asif" for q in exhaustive)
     # quotes of one passage share its vector, so ties may be ordered either way
     assert [round(q.similarity, 4) for q in exhaustive] == [round(q.similarity, 4) for q in graph]
