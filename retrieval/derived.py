@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,3 +36,11 @@ def machine_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def select_in(db: sqlite3.Connection, sql: str, values: Sequence, *params) -> Iterator[tuple]:
+    """Rows of `sql` whose `IN ({marks})` takes `values`, 500 at a time (SQLite caps the
+    variables of one statement); `params` fill the placeholders before the list."""
+    for start in range(0, len(values), 500):
+        batch = list(values[start : start + 500])
+        yield from db.execute(sql.format(marks=",".join("?" * len(batch))), [*params, *batch])

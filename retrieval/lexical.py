@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.chunking import Chunk
-from retrieval.derived import derived_path, machine_lock
+from retrieval.derived import derived_path, machine_lock, select_in
 from retrieval.speakers import lexicon
 from retrieval.store import CHANGE_SLACK_S, ChunkStore, StoreChange, date_ordinal
 
@@ -266,15 +266,8 @@ class _State:
             self[key] = value
 
     def articles(self, article_ids: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(article_ids), 500):
-            batch = article_ids[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self.db.execute(
-                f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", batch
-            )
-            found.update(dict(rows))
-        return found
+        sql = "SELECT id, content_hash FROM articles WHERE id IN ({marks})"
+        return dict(select_in(self.db, sql, article_ids))
 
     def set_articles(self, versions: dict[str, str | None]) -> None:
         gone = [(aid,) for aid, digest in versions.items() if digest is None]

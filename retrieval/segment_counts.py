@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.boilerplate import recurrence_floor
-from retrieval.derived import machine_lock
+from retrieval.derived import machine_lock, select_in
 from retrieval.store import CHANGE_SLACK_S, ChunkStore, IndexedArticle
 
 LAYOUT_VERSION = "segments-v1"  # a change here rebuilds the counts once
@@ -157,23 +157,13 @@ def _row(entry: IndexedArticle) -> tuple[str, str, str]:
 
 def _rows(db: sqlite3.Connection, article_ids: list[str]) -> dict[str, tuple[str, list[str]]]:
     """The counted version of these articles: (group, segment keys)."""
-    found: dict[str, tuple[str, list[str]]] = {}
-    for start in range(0, len(article_ids), 500):
-        batch = article_ids[start : start + 500]
-        marks = ",".join("?" * len(batch))
-        rows = db.execute(f"SELECT id, grp, segments FROM articles WHERE id IN ({marks})", batch)
-        found.update((aid, (group, json.loads(keys))) for aid, group, keys in rows)
-    return found
+    sql = "SELECT id, grp, segments FROM articles WHERE id IN ({marks})"
+    return {aid: (group, json.loads(keys)) for aid, group, keys in select_in(db, sql, article_ids)}
 
 
 def _counts_of(db: sqlite3.Connection, group: str, keys: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        batch = keys[start : start + 500]
-        marks = ",".join("?" * len(batch))
-        sql = f"SELECT key, n FROM counts WHERE grp = ? AND key IN ({marks})"
-        found.update(db.execute(sql, [group, *batch]))
-    return found
+    sql = "SELECT key, n FROM counts WHERE grp = ? AND key IN ({marks})"
+    return dict(select_in(db, sql, keys, group))
 
 
 def _count(

@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -44,7 +44,8 @@ _REMOVED_PREFIX = "__removed__"  # a tombstone per removed article, so derived i
 CHANGE_SLACK_S = 60.0  # readers of change stamps re-read this far back: clock skew between
 # hosts, and a writer that stamped a change just before a reader read past it
 _SPEAKER_PREFIX = "__speaker__"  # one record per distinct speaker: names resolve in one read
-FEW_QUOTES = 1000  # a speaker quoted this often or less: compare all their quotes (exhaustive)
+_T = TypeVar("_T")
+FEW_QUOTES = 1000  # a speaker quoted this often or less: compare all their quotes (nearest_among)
 _SURNAME_PREFIX = "__surname__"  # per surname, the speakers bearing it: found by id, not filter
 _SPEAKERS_MARKER = "__speakers_v2__"  # speaker records complete (older stores are filled once)
 _STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
@@ -345,7 +346,7 @@ class ChunkStore:
             f"undated:{source}", lambda: len(_get_all(self.articles, [], where=where)["ids"])
         )
 
-    def _per_generation(self, key: str, compute: Callable[[], int]) -> int:
+    def _per_generation(self, key: str, compute: Callable[[], _T]) -> _T:
         """A figure that only changes with the content, computed once per generation (counting
         in Chroma scans the collection: ~60 ms at a million chunks)."""
         generation = self.generation()
