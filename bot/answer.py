@@ -165,9 +165,9 @@ class ExtractiveAnswerer:
         if not hits:
             return []
         articles = self.store.get_articles(h.chunk.article_id for h in hits)
+        in_articles = self.searcher.quote_lookup().in_articles(list(articles))
         quotes = {
-            (q.article_id, q.start): q
-            for q in self.store.quotes_where({"article_id": {"$in": list(articles)}})
+            (q.article_id, q.start): q for q in self.store.get_quotes(dict.fromkeys(in_articles))
         }
         top_score = hits[0].score
         seen: set[tuple[str, int]] = set()

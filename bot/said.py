@@ -30,6 +30,7 @@ from bot.question import Question, analyse
 from bot.types import Answer, Citation
 from bot.wording import name_list, render
 from retrieval.embedding import Embedder
+from retrieval.lexical import LexicalFilters
 from retrieval.search import Hit, Searcher, SearchFilters
 from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
@@ -49,6 +50,8 @@ TOPIC_COVERAGE_ON_TOPIC = 0.5  # share of the topic's words its article must hol
 SIMILARITY_ON_TOPIC = 0.55  # … unless the quote itself is this close: at 0.28, 36 refused
 KEEP_WITHIN = 0.75  # cite quotes scoring at least this share of the best one
 NEAREST_QUOTES = 40  # X's quotes fetched by similarity to the topic
+COMPARE_ALL_UP_TO = 20_000  # X quoted this often or less: every quote is compared with the
+#                             topic (exact; 7 ms at 5,000, 40 at 20,000); more: a graph search
 MORE_SOURCES = 5
 
 
@@ -147,8 +150,9 @@ class SpeechAnswerer:
             ranked = self.rank(parsed, speakers, filters)
             quotes = [r.quote for r in ranked if r.on_topic and r.itself_about]
         else:
-            where = _with_filters({"speaker_key": {"$in": [s.key for s in speakers]}}, filters)
-            quotes = self.store.quotes_where(where)
+            lookup = self.searcher.quote_lookup()
+            ids = lookup.of_speakers([s.key for s in speakers], _narrowing(filters))
+            quotes = self.store.get_quotes(dict.fromkeys(ids))
         quotes.sort(key=lambda q: (q.published or dt.date.min, q.article_id, q.start))
         cited = self._cite(quotes, start=1)
         return QuoteList(_display(speakers, asked), speakers, [c for _, c in cited], None)
@@ -160,7 +164,8 @@ class SpeechAnswerer:
         if not keys:
             return []
         named = [s for s in self.store.speakers_named(keys) if matches(asked, s)]
-        return [s for s in named if self.store.still_quoted(s.key)]
+        lookup = self.searcher.quote_lookup()
+        return [s for s in named if lookup.quoted(s.key)]
 
     def not_quoted(self, question: str, standalone: str, asked: str) -> Answer:
         near = closest_names(asked, self.speaker_names())
@@ -206,26 +211,23 @@ class SpeechAnswerer:
         filters: SearchFilters | None,
     ) -> list[StoredQuote]:
         keys = [s.key for s in speakers]
-        by_speaker = _with_filters({"speaker_key": {"$in": keys}}, filters)
-        rare = self.store.rare_speaker_quotes(keys)
-        if rare is None:  # quoted often: Chroma's graph search, filtered to the speaker
+        lookup, narrowing = self.searcher.quote_lookup(), _narrowing(filters)
+        if lookup.count(keys, narrowing) <= COMPARE_ALL_UP_TO:  # exact, and a few ms
+            nearest = self.store.get_quotes(lookup.nearest(vector, NEAREST_QUOTES, keys, narrowing))
+        else:  # quoted very often: Chroma's graph search, filtered to the speaker
+            by_speaker = _with_filters({"speaker_key": {"$in": keys}}, filters)
             nearest = self.store.nearest_quotes(vector, NEAREST_QUOTES, by_speaker)
-        else:
-            narrowing = filters.chroma_where() if filters else None
-            nearest = self.store.nearest_among(vector, NEAREST_QUOTES, rare, narrowing)
         found = {q.id: q for q in nearest}
         hit_articles = list({h.chunk.article_id for h in hits})
-        if hit_articles:  # filtered by article alone: a few records, not all of X's quotes
-            in_hits = _with_filters({"article_id": {"$in": hit_articles}}, filters)
-            for quote in self.store.quotes_where(in_hits):
-                if quote.speaker is not None and quote.speaker.key in keys:
-                    found.setdefault(quote.id, quote)
+        in_hits = lookup.in_articles(hit_articles, keys, narrowing)
+        for quote in self.store.get_quotes(dict.fromkeys(i for i in in_hits if i not in found)):
+            found[quote.id] = quote
         return list(found.values())
 
     def _similarities(self, quotes: list[StoredQuote], vector: np.ndarray) -> dict[str, float]:
         known = {q.id: q.similarity for q in quotes if q.similarity is not None}
         missing = [q.id for q in quotes if q.similarity is None]
-        for quote_id, quote_vector in self.store.quote_vectors(missing).items():
+        for quote_id, quote_vector in self.searcher.quote_lookup().vectors(missing).items():
             known[quote_id] = float(np.dot(quote_vector, vector))
         return known
 
@@ -274,6 +276,11 @@ def _display(speakers: list[Speaker], asked: str) -> str:
     """The name to answer with: the archive's full name when the name asked means one."""
     names = sorted({s.name for s in speakers})
     return names[0] if len(names) == 1 else asked
+
+
+def _narrowing(filters: SearchFilters | None) -> LexicalFilters:
+    """The question's date range and source, as the quote lookup applies them."""
+    return filters.lexical() if filters else LexicalFilters()
 
 
 def _with_filters(where: dict, filters: SearchFilters | None) -> dict:

@@ -80,7 +80,7 @@ class Chunker:
     def _chunk(self, article: Article, index: int, start: int, end: int) -> Chunk:
         first, last = _paragraph_numbers(article, start, end)
         return Chunk(
-            id=f"{article.id}::{article.content_hash[:12]}::c{index}",
+            id=chunk_id(article.id, article.content_hash, index),
             article_id=article.id,
             index=index,
             text=article.text[start:end],
@@ -95,6 +95,11 @@ class Chunker:
             section=article.section_at(start),
             content_hash=article.content_hash,
         )
+
+
+def chunk_id(article_id: str, content_hash: str, index: int) -> str:
+    """A chunk's id names its article version and place, so a version's chunks are read by id."""
+    return f"{article_id}::{content_hash[:12]}::c{index}"
 
 
 def _paragraph_numbers(article: Article, start: int, end: int) -> tuple[int, int]:

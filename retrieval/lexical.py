@@ -12,6 +12,9 @@ change stamps (`changed_at` on article records, tombstones for removals), re-rea
 articles that changed since its last sync. A process meeting a store it has never indexed, or
 an index of an older layout, builds it once from every chunk. Processes on one machine share
 the index under a file lock; processes on other machines (server mode) keep their own.
+
+The same sync keeps the quote lookup (`retrieval.quote_lookup`) in the index's state file, so
+search and the quotes it cites are always of the same article versions.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from pathlib import Path
 
 from retrieval.chunking import Chunk
 from retrieval.derived import derived_path, machine_lock, select_in
+from retrieval.quote_lookup import LAYOUT_VERSION as QUOTES_LAYOUT
+from retrieval.quote_lookup import QuoteLookup
 from retrieval.speakers import lexicon
 from retrieval.store import CHANGE_SLACK_S, ChunkStore, StoreChange, date_ordinal
 
@@ -84,6 +89,7 @@ class LexicalIndex:
         self.schema = _schema(tantivy)
         (self.directory / "index").mkdir(exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(self.directory / "index"))
+        self.quotes = QuoteLookup(self.directory / "state.sqlite")
         self._synced_generation: str | None = None
 
     # -- keeping current ------------------------------------------------------------------
@@ -98,6 +104,9 @@ class LexicalIndex:
                 changed = self._rebuild(state, head.store_id)
             elif state.get("generation") != head.generation:
                 changed = self._apply_changes(state)
+            if state.get("quotes_layout") != QUOTES_LAYOUT:  # first sync since the lookup came
+                self.quotes.rebuild(state.db, self.store, state.all_articles())
+                state["quotes_layout"] = QUOTES_LAYOUT
             state["generation"] = head.generation
             self.index.reload()
         self._synced_generation = head.generation
@@ -119,6 +128,7 @@ class LexicalIndex:
         _finish(writer)
         state.set_articles(live)
         state.update(layout=LAYOUT_VERSION, store_id=store_id, watermark=watermark)
+        state["quotes_layout"] = None  # rebuilt from the same versions, next in this sync
         return len(live)
 
     def _apply_changes(self, state: _State) -> int:
@@ -138,6 +148,7 @@ class LexicalIndex:
             for chunk in self.store.chunks_of(wanted):
                 writer.add_document(self._document(chunk))
             _finish(writer)
+            self.quotes.replace(state.db, self.store, stale, wanted)
             state.set_articles({aid: truth[aid] for aid in stale})
         watermark = max(change.changed_at for change in changes)
         state.update(watermark=max(watermark, float(state.get("watermark") or 0.0)))
@@ -253,6 +264,7 @@ class _State:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS articles (id TEXT PRIMARY KEY, content_hash TEXT)"
         )
+        QuoteLookup.prepare(self.db)
 
     def get(self, key: str):
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -277,6 +289,9 @@ class _State:
 
     def article_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def all_articles(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, content_hash FROM articles"))
 
     def forget_articles(self) -> None:
         self.db.execute("DELETE FROM articles")

@@ -16,6 +16,7 @@ from pathlib import Path
 from retrieval.chunking import Chunk
 from retrieval.embedding import Embedder
 from retrieval.lexical import LexicalFilters, LexicalIndex, index_words
+from retrieval.quote_lookup import QuoteLookup
 from retrieval.store import ChunkStore, date_ordinal
 
 _RRF_K = 60
@@ -119,6 +120,11 @@ class Searcher:
         """Articles published now, as the lexical index (synced to this generation) holds
         them: counting them in Chroma scans its whole collection (1.6 s at a million chunks)."""
         return self.lexical_index().article_count()
+
+    def quote_lookup(self) -> QuoteLookup:
+        """Which quotes each speaker and article has, synced with the lexical index (so a
+        cited quote and the passage search found are of the same article version)."""
+        return self.lexical_index().quotes
 
     def lexical_index(self) -> LexicalIndex:
         """The lexical index, brought up to the store's generation (one article's work per

@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
 import os
 import socket
 import time
@@ -34,18 +35,21 @@ from typing import Any, TypeVar
 import numpy as np
 
 from retrieval.articles import Article, Paragraph
-from retrieval.chunking import Chunk
+from retrieval.chunking import Chunk, chunk_id
 from retrieval.quotes import Quote
 from retrieval.settings import Settings
 from retrieval.speakers import Speaker
 
 _GENERATION_ID = "__generation__"
 _REMOVED_PREFIX = "__removed__"  # a tombstone per removed article, so derived indexes follow
+_LOG_MARKER_ID = "__log__"  # the change log's bounds: complete since `since`, pruned at
+CHANGE_LOG_KEEP_S = 3 * 24 * 3600.0  # the log keeps 3 days; a reader further behind (or a
+# store older than its log) reads the manifest's stamps instead: one filter over every record
+_LOG_PRUNE_EVERY_S = 3600.0
 CHANGE_SLACK_S = 60.0  # readers of change stamps re-read this far back: clock skew between
 # hosts, and a writer that stamped a change just before a reader read past it
 _SPEAKER_PREFIX = "__speaker__"  # one record per distinct speaker: names resolve in one read
 _T = TypeVar("_T")
-FEW_QUOTES = 1000  # a speaker quoted this often or less: compare all their quotes (nearest_among)
 _SURNAME_PREFIX = "__surname__"  # per surname, the speakers bearing it: found by id, not filter
 _SPEAKERS_MARKER = "__speakers_v2__"  # speaker records complete (older stores are filled once)
 _STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
@@ -73,6 +77,7 @@ class IndexedArticle:
     segments: frozenset[str] = frozenset()  # recurrence keys of the article as read
     stripped: frozenset[str] = frozenset()  # the recurring keys stripped from it
     changed_at: float = 0.0  # when this record last changed (derived indexes follow it)
+    quote_count: int | None = None  # None: recorded before quotes were counted
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,8 @@ class StoreHead:
 
 @dataclass(frozen=True)
 class StoreChange:
-    """An article published (`content_hash`) or removed (None) at `changed_at`."""
+    """An article published (`content_hash`), or removed or re-stamped (None: ask the
+    manifest which version, if any, is live) at `changed_at`."""
 
     article_id: str
     content_hash: str | None
@@ -247,6 +253,9 @@ class ChunkStore:
                 configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
+            self.change_log = self.client.get_or_create_collection(
+                f"{settings.collection}_changes", embedding_function=None
+            )
         except Exception as err:
             raise StoreError(f"cannot open collections in {self.location}: {err}") from err
         self._writer_id = f"__writer__{uuid.uuid4().hex}"
@@ -303,7 +312,19 @@ class ChunkStore:
         return found
 
     def changes_since(self, moment: float) -> list[StoreChange]:
-        """Articles published or removed after `moment` (their own stamps), oldest first."""
+        """Articles published, removed or re-stamped after `moment`, oldest first.
+
+        Read from the change log when it reaches back that far: a filter over the last days'
+        changes, where the same filter over the manifest reads every record (~100 ms at
+        700,000 articles, paid by every process's first sync after each new article)."""
+        if moment >= self._log_complete_since():
+            records = _get_all(self.change_log, ["metadatas"],
+                               where={"changed_at": {"$gt": moment}})  # fmt: skip
+            changes = [
+                StoreChange(record_id, meta.get("content_hash") or None, meta["changed_at"])
+                for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
+            ]
+            return sorted(changes, key=lambda change: change.changed_at)
         records = _get_all(self.articles, ["metadatas"], where={"changed_at": {"$gt": moment}})
         changes = [
             StoreChange(
@@ -315,6 +336,34 @@ class ChunkStore:
             if meta.get("kind") in ("article", "removed")
         ]
         return sorted(changes, key=lambda change: change.changed_at)
+
+    def _log_complete_since(self) -> float:
+        """The log holds every change stamped after this (infinity: no log yet)."""
+        marker = self.change_log.get(ids=[_LOG_MARKER_ID], include=["metadatas"])
+        return float(marker["metadatas"][0]["since"]) if marker["ids"] else math.inf
+
+    def _log_changes(self, versions: dict[str, str | None], stamp: float) -> None:
+        """Log changes stamped `stamp` (after the manifest switch, so a logged version is a
+        published one); started at its first change, pruned to `CHANGE_LOG_KEEP_S` hourly."""
+        marker = self.change_log.get(ids=[_LOG_MARKER_ID], include=["metadatas"])
+        bounds = dict(marker["metadatas"][0]) if marker["ids"] else {}
+        if not bounds:  # complete from the start for a new store; from now for an older one
+            since = 0.0 if self.head().generation == "empty" else stamp
+            bounds = {"since": since, "pruned_at": stamp}
+        for batch in _batches(list(versions), 500):
+            self.change_log.upsert(
+                ids=list(batch),
+                embeddings=[_DUMMY_VECTOR] * len(batch),
+                # "" for unknown: an upsert merges into the record's old keys, never drops one
+                metadatas=[{"changed_at": stamp, "content_hash": versions[i] or ""} for i in batch],
+            )
+        if stamp - bounds["pruned_at"] > _LOG_PRUNE_EVERY_S:
+            cutoff = stamp - CHANGE_LOG_KEEP_S
+            self.change_log.delete(where={"changed_at": {"$lt": cutoff}})
+            bounds = {"since": max(bounds["since"], cutoff), "pruned_at": stamp}
+        if not marker["ids"] or bounds != marker["metadatas"][0]:
+            self.change_log.upsert(ids=[_LOG_MARKER_ID], embeddings=[_DUMMY_VECTOR],
+                                   metadatas=[bounds])  # fmt: skip
 
     def last_refresh(self) -> str | None:
         record = self.articles.get(ids=[_GENERATION_ID], include=["metadatas"])
@@ -368,7 +417,7 @@ class ChunkStore:
         ]
         quote_rows = [
             (
-                quote_id(write.article, index),
+                quote_id(write.article.id, write.article.content_hash, index),
                 vector,
                 write.article.text[quote.start : quote.end],
                 _quote_meta(write.article, quote),
@@ -389,6 +438,7 @@ class ChunkStore:
             documents=[w.article.text for w in writes],
             metadatas=[_article_meta(w) | {"changed_at": published_at} for w in writes],
         )
+        self._log_changes({w.article.id: w.article.content_hash for w in writes}, published_at)
         replaced = [w.article.id for w in writes if w.replaces_existing]
         self._delete_all_but(self.chunks, replaced, {row[0] for row in chunk_rows})
         self._delete_all_but(self.quotes, replaced, {row[0] for row in quote_rows})
@@ -427,6 +477,7 @@ class ChunkStore:
                     for article_id in batch
                 ],
             )
+            self._log_changes(dict.fromkeys(batch), removed_at)
             self.chunks.delete(where={"article_id": {"$in": list(batch)}})
             self.quotes.delete(where={"article_id": {"$in": list(batch)}})
 
@@ -511,6 +562,7 @@ class ChunkStore:
         for batch in _batches(ids, 500):
             metadatas = [stamps[i] | {"changed_at": now} for i in batch]
             self.articles.update(ids=list(batch), metadatas=metadatas)
+            self._log_changes(dict.fromkeys(batch), now)
 
     def mark_refreshed(self, new_generation: bool = True) -> None:
         """Record the refresh time, and a new generation if content changed (caches key on it)."""
@@ -538,16 +590,16 @@ class ChunkStore:
         )
         columns = (result[key][0] for key in ("ids", "documents", "metadatas", "distances"))
         return [
-            (chunk_from_meta(chunk_id, text, meta), 1.0 - float(distance))
-            for chunk_id, text, meta, distance in zip(*columns, strict=True)
+            (chunk_from_meta(record_id, text, meta), 1.0 - float(distance))
+            for record_id, text, meta, distance in zip(*columns, strict=True)
         ]
 
     def iter_chunks(self) -> Iterable[Chunk]:
         """Every chunk, page by page: what a derived index is first built from."""
         for part in _pages(self.chunks, ["documents", "metadatas"]):
             columns = (part["ids"], part["documents"], part["metadatas"])
-            for chunk_id, text, meta in zip(*columns, strict=True):
-                yield chunk_from_meta(chunk_id, text, meta)
+            for record_id, text, meta in zip(*columns, strict=True):
+                yield chunk_from_meta(record_id, text, meta)
 
     def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
         """Every chunk's id, text and metadata, as three columns (checks and benchmarks)."""
@@ -562,18 +614,45 @@ class ChunkStore:
 
     def chunks_of(self, versions: dict[str, str]) -> list[Chunk]:
         """The chunks of these article versions ({article id: content hash})."""
-        found: list[Chunk] = []
-        for batch in _batches(list(versions), 200):
-            records = self.chunks.get(
-                where={"article_id": {"$in": list(batch)}}, include=["documents", "metadatas"]
-            )
-            columns = (records["ids"], records["documents"], records["metadatas"])
-            found += [
-                chunk_from_meta(chunk_id, text, meta)
-                for chunk_id, text, meta in zip(*columns, strict=True)
-                if versions.get(meta["article_id"]) == meta["content_hash"]
-            ]
-        return found
+        records = self._records_of(
+            self.chunks, versions, ["documents", "metadatas"], "chunk_count", chunk_id
+        )
+        columns = (records["ids"], records["documents"], records["metadatas"])
+        return [
+            chunk_from_meta(record_id, text, meta)
+            for record_id, text, meta in zip(*columns, strict=True)
+            if versions.get(meta["article_id"]) == meta["content_hash"]
+        ]
+
+    def _records_of(
+        self,
+        collection,
+        versions: dict[str, str],
+        include: list[str],
+        count_field: str,
+        record_id: Callable[[str, str, int], str],
+    ) -> dict[str, list]:
+        """The chunk or quote records of these article versions, read by id where the
+        manifest counts them (a filter by article reads the whole collection's index: ~100 ms
+        at a million chunks, paid by each derived index's sync after each new article)."""
+        entries = self.manifest_entries(versions)
+        ids: list[str] = []
+        uncounted: list[str] = []
+        for article_id, digest in versions.items():
+            entry = entries.get(article_id)
+            count = getattr(entry, count_field) if entry and entry.content_hash == digest else None
+            if count is None:
+                uncounted.append(article_id)
+            else:
+                ids += [record_id(article_id, digest, index) for index in range(count)]
+        merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+        parts = [collection.get(ids=list(batch), include=include) for batch in _batches(ids, 1000)]
+        for batch in _batches(uncounted, 200):
+            parts += _pages(collection, include, where={"article_id": {"$in": list(batch)}})
+        for part in parts:
+            for key in merged:
+                merged[key] += list(part[key])
+        return merged
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """These chunks, in the order asked (ids no longer stored are left out)."""
@@ -582,8 +661,8 @@ class ChunkStore:
         records = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         columns = (records["ids"], records["documents"], records["metadatas"])
         by_id = {
-            chunk_id: chunk_from_meta(chunk_id, text, meta)
-            for chunk_id, text, meta in zip(*columns, strict=True)
+            record_id: chunk_from_meta(record_id, text, meta)
+            for record_id, text, meta in zip(*columns, strict=True)
         }
         return [by_id[cid] for cid in chunk_ids if cid in by_id]
 
@@ -622,38 +701,44 @@ class ChunkStore:
         ]
         return self._published_quotes(quotes)
 
-    def nearest_among(
-        self, vector: np.ndarray, k: int, quote_ids: Sequence[str], where: dict | None
-    ) -> list[StoredQuote]:
-        """`nearest_quotes` by comparing every one of `quote_ids` (matching `where`): for a
-        speaker quoted a few hundred times, several times faster than Chroma's filtered
-        graph search (10–50 against 150–250 ms at 130,000 quotes)."""
-        if not quote_ids:
+    def get_quotes(self, similarity: dict[str, float | None]) -> list[StoredQuote]:
+        """These quotes ({id: cosine to the question, if known}), in that order, if their
+        article versions are still published."""
+        if not similarity:
             return []
-        include = ["embeddings", "documents", "metadatas"]
-        found = self.quotes.get(ids=list(quote_ids), where=where, include=include)
-        if not found["ids"]:
-            return []
-        similarity = np.asarray(found["embeddings"], dtype=np.float32) @ np.asarray(vector)
-        quotes = [
-            _quote_from_meta(
-                found["ids"][i], found["documents"][i], found["metadatas"][i], float(similarity[i])
+        found = self.quotes.get(ids=list(similarity), include=["documents", "metadatas"])
+        by_id = {
+            record_id: _quote_from_meta(record_id, text, meta, similarity[record_id])
+            for record_id, text, meta in zip(
+                found["ids"], found["documents"], found["metadatas"], strict=True
             )
-            for i in np.argsort(-similarity)[:k]
-        ]
-        return self._published_quotes(quotes)
+        }
+        return self._published_quotes([by_id[i] for i in similarity if i in by_id])
 
-    def quote_vectors(self, quote_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        if not quote_ids:
-            return {}
-        found = self.quotes.get(ids=list(quote_ids), include=["embeddings"])
-        return dict(zip(found["ids"], np.asarray(found["embeddings"]), strict=True))
+    def iter_quote_records(self) -> Iterator[tuple[str, dict, np.ndarray]]:
+        """Every quote's (id, metadata, vector), a page at a time: a derived index's first
+        build."""
+        for part in _pages(self.quotes, ["metadatas", "embeddings"]):
+            yield from zip(part["ids"], part["metadatas"], part["embeddings"], strict=True)
+
+    def quote_records_of(self, versions: dict[str, str]) -> list[tuple[str, dict, np.ndarray]]:
+        """The quotes' (id, metadata, vector) of these article versions."""
+        records = self._records_of(
+            self.quotes, versions, ["metadatas", "embeddings"], "quote_count", quote_id
+        )
+        return [
+            (record_id, meta, vector)
+            for record_id, meta, vector in zip(
+                records["ids"], records["metadatas"], records["embeddings"], strict=True
+            )
+            if versions.get(meta["article_id"]) == meta["content_hash"]
+        ]
 
     def speakers_named(self, keys: Sequence[str]) -> list[Speaker]:
         """Distinct speakers whose whole name is one of `keys`, or whose surname is the last
         word of one: two reads by id (surname records name their bearers), however often
         they are quoted, and no filter over the manifest (~140 ms at 700,000 articles).
-        A record may outlive its speaker's last article: check `still_quoted`."""
+        A record may outlive its speaker's last article: check the quote lookup."""
         self._ensure_speaker_records()
         surnames = {key.split()[-1] for key in keys if key}
         bearers = self.articles.get(ids=[_SURNAME_PREFIX + s for s in surnames],
@@ -668,28 +753,6 @@ class ChunkStore:
         self._ensure_speaker_records()
         records = _get_all(self.articles, ["metadatas"], where={"kind": "speaker"})
         return [_speaker_from_meta(meta) for meta in records["metadatas"]]
-
-    def still_quoted(self, speaker_key: str) -> bool:
-        """A speaker whose articles were all removed keeps a record but is no one's answer."""
-
-        def count() -> int:
-            where = {"speaker_key": speaker_key}
-            return len(self.quotes.get(where=where, include=[], limit=1)["ids"])
-
-        return bool(self._per_generation(f"quoted:{speaker_key}", count))
-
-    def rare_speaker_quotes(self, speaker_keys: Sequence[str]) -> list[str] | None:
-        """The ids of these speakers' quotes when they have `FEW_QUOTES` or fewer between
-        them, else None; read once per generation (a filter over the quotes costs ~30 ms at
-        130,000 of them, a read by id a few)."""
-        keys = sorted(set(speaker_keys))
-
-        def read() -> list[str] | None:
-            where = {"speaker_key": {"$in": keys}}
-            ids = self.quotes.get(where=where, include=[], limit=FEW_QUOTES + 1)["ids"]
-            return ids if len(ids) <= FEW_QUOTES else None
-
-        return self._per_generation(f"quote-ids:{'|'.join(keys)}", read)
 
     def _save_speakers(self, quote_metas: Iterable[dict]) -> None:
         speakers = {m["speaker_key"]: m for m in quote_metas if m.get("speaker_key")}
@@ -756,9 +819,9 @@ class ChunkStore:
         }
 
 
-def chunk_from_meta(chunk_id: str, text: str, meta: dict) -> Chunk:
+def chunk_from_meta(record_id: str, text: str, meta: dict) -> Chunk:
     return Chunk(
-        id=chunk_id,
+        id=record_id,
         article_id=meta["article_id"],
         index=meta["index"],
         text=text,
@@ -805,6 +868,7 @@ def _article_meta(write: ArticleWrite) -> dict:
         "mtime_ns": str(write.mtime_ns),
         "size": write.size,
         "chunk_count": len(write.chunks),
+        "quote_count": len(write.quotes),
         "title": article.title,
         "dated": article.published is not None,
         "paragraphs": json.dumps([[p.start, p.end, p.number] for p in article.paragraphs]),
@@ -836,6 +900,7 @@ def _indexed_from_meta(record_id: str, meta: dict) -> IndexedArticle:
         segments=frozenset(meta.get("segments", "").split()),
         stripped=frozenset(meta.get("stripped", "").split()),
         changed_at=float(meta.get("changed_at", 0.0)),
+        quote_count=meta.get("quote_count"),
     )
 
 
@@ -859,8 +924,8 @@ def _date_or_none(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def quote_id(article: Article, index: int) -> str:
-    return f"{article.id}::{article.content_hash[:12]}::q{index}"
+def quote_id(article_id: str, content_hash: str, index: int) -> str:
+    return f"{article_id}::{content_hash[:12]}::q{index}"
 
 
 def _quote_meta(article: Article, quote: Quote) -> dict:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from bot.service import Newsdesk
+from retrieval import store as store_module
 from retrieval.lexical import LexicalIndex
 from retrieval.search import SearchFilters
 from tests.conftest import make_settings
@@ -103,3 +105,71 @@ def test_filters_apply_on_the_lexical_side(seeded):
     assert seeded.searcher.lexical_index().ranked_ids(["bahadur"], 5, late.lexical()) == []
     ids = seeded.searcher.lexical_index().ranked_ids(["bahadur"], 5, SearchFilters().lexical())
     assert ids
+
+
+def _manifest_scans(store) -> list[dict]:
+    """Record every filter on the manifest's change stamps (a read of every record)."""
+    scans: list[dict] = []
+    get = store.articles.get
+
+    def spying(*args, **kwargs):
+        if "changed_at" in str(kwargs.get("where")):
+            scans.append(kwargs["where"])
+        return get(*args, **kwargs)
+
+    store.articles.get = spying
+    return scans
+
+
+def _quoted_article(folder: Path, name: str, speaker: str) -> None:
+    body = (
+        f'"The envoys will arrive on Monday," {speaker} said.\n\n'
+        f'{speaker} added that talks would follow, saying: "We expect an agreement."'
+    )
+    _article(folder, name, f"{speaker} on the envoys", body)
+
+
+def test_another_machine_follows_the_change_log_not_the_manifest(newsdesk, articles_dir, tmp_path):
+    """Each new article costs another host a read of the last days' change log, never a
+    filter over every manifest record; its quote lookup follows too."""
+    newsdesk.refresh()
+    elsewhere = Newsdesk(newsdesk.settings)
+    index = LexicalIndex(elsewhere.store, tmp_path / "other-host")
+    index.sync()
+    scans = _manifest_scans(elsewhere.store)
+
+    _quoted_article(articles_dir, "z.md", "Zephyrine Aldous")
+    newsdesk.refresh()
+    assert index.sync() == 1
+    assert index.document_frequency("zephyrine") == 1
+    assert index.quotes.quoted("zephyrine aldous")
+
+    (articles_dir / "z.md").unlink()
+    newsdesk.refresh()
+    index.sync()
+    assert index.document_frequency("zephyrine") == 0
+    assert not index.quotes.quoted("zephyrine aldous")
+    assert scans == []
+
+
+def test_a_machine_behind_the_change_log_catches_up_from_the_manifest(
+    newsdesk, articles_dir, tmp_path, monkeypatch
+):
+    """A host that synced before the log's pruned horizon (or a store older than its log)
+    cannot trust the log: it reads the manifest's stamps once, and misses nothing."""
+    newsdesk.refresh()
+    index = LexicalIndex(Newsdesk(newsdesk.settings).store, tmp_path / "other-host")
+    index.sync()
+    scans = _manifest_scans(index.store)
+
+    _article(articles_dir, "z.md", "Zephyrine talks", "Zephyrine met the envoys.")
+    newsdesk.refresh()  # logged, then pruned from the log by the next write, days later
+    later = time.time() + 5 * 24 * 3600
+    monkeypatch.setattr(store_module.time, "time", lambda: later)
+    _quoted_article(articles_dir, "q.md", "Helena Quillon")
+    newsdesk.refresh()
+    assert index.store.change_log.count() == 2  # the pruned log: its marker and q.md
+    assert index.sync() == 2
+    assert index.document_frequency("zephyrine") == 1 and index.document_frequency("quillon") == 1
+    assert index.quotes.quoted("helena quillon")
+    assert len(scans) == 1  # the manifest's stamps, read once

@@ -9,6 +9,7 @@ from bot.question import analyse
 from bot.said import KEEP_WITHIN, RankedQuote, _score, _select
 from bot.types import Conversation
 from retrieval.chunking import Chunk
+from retrieval.lexical import LexicalFilters
 from retrieval.search import Hit
 from retrieval.speakers import PERSON, make_speaker
 from retrieval.store import StoredArticle, StoredQuote
@@ -168,7 +169,8 @@ def test_comparing_all_of_a_speakers_quotes_finds_what_the_graph_search_finds(se
     rarely quoted; Chroma's filtered graph search, for the often quoted) agree."""
     vector = seeded.embedder.embed_query("Tora Bora caves")
     keys = [s.key for s in seeded.speech.resolve("Asif")]
-    exhaustive = seeded.store.nearest_among(vector, 3, seeded.store.rare_speaker_quotes(keys), None)
+    nearest = seeded.searcher.quote_lookup().nearest(vector, 3, keys, LexicalFilters())
+    exhaustive = seeded.store.get_quotes(nearest)
     graph = seeded.store.nearest_quotes(vector, 3, {"speaker_key": {"$in": keys}})
     assert len(exhaustive) == 3 and all(q.speaker.name == "Khawaja Asif" for q in exhaustive)
     # quotes of one passage share its vector, so ties may be ordered either way
