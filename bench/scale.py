@@ -226,7 +226,11 @@ def measure(data_dir: Path, size: int, mode: str, asks: int, chroma_url: str | N
         "warm_p95_ms": round(percentile(warm, 95), 1),
         "warm_same_question_ms": round(float(np.median(warm_same)), 1),
         "first_ask_after_new_article_ms": {
-            who: {"median": round(float(np.median(v)), 1), "max": round(max(v), 1)}
+            who: {
+                "median": round(float(np.median(v)), 1),
+                "max": round(max(v), 1),
+                "each": [round(ms, 1) for ms in v],
+            }
             for who, v in after_new.items()
             if v
         },
@@ -328,8 +332,11 @@ def main() -> None:
             (f"{label}: ingest 100 articles", f"{f['ingest_100_articles_s']} s", ""),
             (f"{label}: RSS (peak)", f"{f['rss_mb']} ({f['peak_rss_mb']}) MB", "≤ 4,096 MB"),
         ]  # fmt: skip
-    name = "scale" if args.sizes == parser.get_default("sizes") else f"scale-{args.sizes}"
-    report(name.replace(",", "_"), rows, {"runs": results})
+    name = "scale"
+    for option in ("sizes", "modes"):  # a partial run is kept beside the full one
+        if getattr(args, option) != parser.get_default(option):
+            name += "-" + getattr(args, option).replace(",", "_")
+    report(name, rows, {"runs": results})
 
 
 if __name__ == "__main__":

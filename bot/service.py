@@ -76,7 +76,8 @@ class Newsdesk:
     ) -> Answer:
         """Answer from the archive; an empty store is first filled from the article folders."""
         self.ensure_indexed()
-        answer = self.answerer.answer(question, conversation, filters, on_token=on_token)
+        with self.searcher.pinned():
+            answer = self.answerer.answer(question, conversation, filters, on_token=on_token)
         answer = self._say_what_dates_left_out(answer, filters)
         if conversation is not None:
             conversation.add(question, answer)

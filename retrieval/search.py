@@ -8,8 +8,10 @@ from the store's manifest, so a new article costs a search one article's worth o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +89,7 @@ class Searcher:
         self.index_dir = index_dir
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
+        self._pinned = threading.local()  # this thread's question, synced once (see `pinned`)
 
     def search(self, query: str, k: int = 8, filters: SearchFilters | None = None) -> list[Hit]:
         filters = filters or SearchFilters()
@@ -126,9 +129,26 @@ class Searcher:
         cited quote and the passage search found are of the same article version)."""
         return self.lexical_index().quotes
 
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """One question's reads: the index is synced once, on entry, not on each of the
+        question's dozen reads (each sync reads the store's head: ~1.3 ms at a million
+        chunks), and every read of the answer sees the same generation."""
+        if getattr(self._pinned, "index", None) is not None:  # already inside one
+            yield
+            return
+        self._pinned.index = self.lexical_index()
+        try:
+            yield
+        finally:
+            self._pinned.index = None
+
     def lexical_index(self) -> LexicalIndex:
         """The lexical index, brought up to the store's generation (one article's work per
         new article)."""
+        pinned = getattr(self._pinned, "index", None)
+        if pinned is not None:
+            return pinned
         with self._lock:
             if self._lexical is None:
                 self._lexical = LexicalIndex(self.store, self.index_dir)

@@ -45,19 +45,24 @@ def test_a_fresh_process_reads_only_the_new_article(newsdesk, articles_dir):
 
 
 def test_removed_and_replaced_articles_leave_the_index(newsdesk, articles_dir):
+    """...and the count of articles searched (said in every refusal) follows them."""
     _article(articles_dir, "new.md", "Zephyrine talks", "Zephyrine met the envoys on Monday.")
     newsdesk.refresh()
     assert _lexical_texts(newsdesk, "Zephyrine")
+    assert newsdesk.searcher.article_count() == 3  # the two seeds and this one
 
     _article(articles_dir, "new.md", "Envoy talks", "Quillon met the envoys on Tuesday.")
     newsdesk.refresh()
     assert _lexical_texts(newsdesk, "Zephyrine") == []
     assert "Quillon" in _lexical_texts(newsdesk, "Quillon")[0]
+    assert newsdesk.searcher.article_count() == 3
 
     (articles_dir / "new.md").unlink()
     newsdesk.refresh()
     assert _lexical_texts(newsdesk, "Quillon") == []
     assert newsdesk.searcher.document_frequency("quillon") == 0
+    assert newsdesk.searcher.article_count() == 2
+    assert Newsdesk(newsdesk.settings).searcher.article_count() == 2  # as another process reads it
 
 
 def test_another_machine_catches_up_from_the_manifest_changes(newsdesk, articles_dir, tmp_path):
