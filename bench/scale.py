@@ -300,8 +300,20 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _port_for(path: Path) -> int:
+    """The same port for the same store on every run where it is free: a machine's derived
+    indexes are kept per store location (URL), so a new port would rebuild them all."""
+    port = 20_000 + zlib.crc32(str(path).encode()) % 10_000
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return _free_port()
+    return port
+
+
 def _start_server(path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = _port_for(path)
     chroma = Path(sys.executable).with_name("chroma")
     server = subprocess.Popen(
         [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
