@@ -704,15 +704,14 @@ class ChunkStore:
     def get_quotes(self, similarity: dict[str, float | None]) -> list[StoredQuote]:
         """These quotes ({id: cosine to the question, if known}), in that order, if their
         article versions are still published."""
-        if not similarity:
-            return []
-        found = self.quotes.get(ids=list(similarity), include=["documents", "metadatas"])
-        by_id = {
-            record_id: _quote_from_meta(record_id, text, meta, similarity[record_id])
-            for record_id, text, meta in zip(
-                found["ids"], found["documents"], found["metadatas"], strict=True
+        by_id: dict[str, StoredQuote] = {}
+        for batch in _batches(list(similarity), 5000):  # a speaker's every quote, listed
+            found = self.quotes.get(ids=list(batch), include=["documents", "metadatas"])
+            columns = (found["ids"], found["documents"], found["metadatas"])
+            by_id.update(
+                (record_id, _quote_from_meta(record_id, text, meta, similarity[record_id]))
+                for record_id, text, meta in zip(*columns, strict=True)
             )
-        }
         return self._published_quotes([by_id[i] for i in similarity if i in by_id])
 
     def iter_quote_records(self) -> Iterator[tuple[str, dict, np.ndarray]]:
