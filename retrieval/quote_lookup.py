@@ -83,12 +83,11 @@ class QuoteLookup:
     def prepare(db: sqlite3.Connection) -> None:
         db.executescript(_SCHEMA)
 
-    def rebuild(self, db: sqlite3.Connection, store: ChunkStore, live: dict[str, str]) -> int:
+    def rebuild(self, db: sqlite3.Connection, store: ChunkStore, live: dict[str, str]) -> None:
         """Every quote of the published versions `live`: once per store and layout."""
         db.execute("DELETE FROM quotes")
         rows = (QuoteRow.from_record(*record) for record in store.iter_quote_records())
         _insert(db, (row for row in rows if live.get(row.article_id) == row.content_hash))
-        return db.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
 
     def replace(
         self, db: sqlite3.Connection, store: ChunkStore, stale: list[str], live: dict[str, str]

@@ -645,14 +645,10 @@ class ChunkStore:
                 uncounted.append(article_id)
             else:
                 ids += [record_id(article_id, digest, index) for index in range(count)]
-        merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
         parts = [collection.get(ids=list(batch), include=include) for batch in _batches(ids, 1000)]
         for batch in _batches(uncounted, 200):
             parts += _pages(collection, include, where={"article_id": {"$in": list(batch)}})
-        for part in parts:
-            for key in merged:
-                merged[key] += list(part[key])
-        return merged
+        return _merged(parts, include)
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """These chunks, in the order asked (ids no longer stored are left out)."""
@@ -1004,10 +1000,15 @@ def _pages(
 
 def _get_all(collection, include: list[str], where: dict | None = None) -> dict[str, list]:
     """`collection.get(where=…)` for any number of matches, as one result."""
+    return _merged(_pages(collection, include, where), include)
+
+
+def _merged(parts: Iterable[dict], include: list[str]) -> dict[str, list]:
+    """Several `get` results as one."""
     merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
-    for part in _pages(collection, include, where):
+    for part in parts:
         for key in merged:
-            merged[key] += part[key]
+            merged[key] += list(part[key])
     return merged
 
 
