@@ -339,15 +339,20 @@ class ChunkStore:
 
     def _log_complete_since(self) -> float:
         """The log holds every change stamped after this (infinity: no log yet)."""
+        bounds = self._log_bounds()
+        return float(bounds["since"]) if bounds else math.inf
+
+    def _log_bounds(self) -> dict | None:
+        """The log's marker: complete `since`, `pruned_at` (None: no log yet)."""
         marker = self.change_log.get(ids=[_LOG_MARKER_ID], include=["metadatas"])
-        return float(marker["metadatas"][0]["since"]) if marker["ids"] else math.inf
+        return marker["metadatas"][0] if marker["ids"] else None
 
     def _log_changes(self, versions: dict[str, str | None], stamp: float) -> None:
         """Log changes stamped `stamp` (after the manifest switch, so a logged version is a
         published one); started at its first change, pruned to `CHANGE_LOG_KEEP_S` hourly."""
-        marker = self.change_log.get(ids=[_LOG_MARKER_ID], include=["metadatas"])
-        bounds = dict(marker["metadatas"][0]) if marker["ids"] else {}
-        if not bounds:  # complete from the start for a new store; from now for an older one
+        recorded = self._log_bounds()
+        bounds = recorded
+        if bounds is None:  # complete from the start for a new store; from now for an older one
             since = 0.0 if self.head().generation == "empty" else stamp
             bounds = {"since": since, "pruned_at": stamp}
         for batch in _batches(list(versions), 500):
@@ -361,7 +366,7 @@ class ChunkStore:
             cutoff = stamp - CHANGE_LOG_KEEP_S
             self.change_log.delete(where={"changed_at": {"$lt": cutoff}})
             bounds = {"since": max(bounds["since"], cutoff), "pruned_at": stamp}
-        if not marker["ids"] or bounds != marker["metadatas"][0]:
+        if bounds != recorded:
             self.change_log.upsert(ids=[_LOG_MARKER_ID], embeddings=[_DUMMY_VECTOR],
                                    metadatas=[bounds])  # fmt: skip
 
@@ -665,22 +670,6 @@ class ChunkStore:
     # -- quotes -------------------------------------------------------------------------
     def count_quotes(self) -> int:
         return self.quotes.count()
-
-    def quotes_where(self, where: dict, limit: int | None = None) -> list[StoredQuote]:
-        """Published quotes matching a metadata filter (by speaker, article, date…)."""
-        include = ["documents", "metadatas"]
-        found = (
-            self.quotes.get(where=where, limit=limit, include=include)
-            if limit is not None
-            else _get_all(self.quotes, include, where=where)
-        )
-        quotes = [
-            _quote_from_meta(quote_id_, text, meta)
-            for quote_id_, text, meta in zip(
-                found["ids"], found["documents"], found["metadatas"], strict=True
-            )
-        ]
-        return self._published_quotes(quotes)
 
     def nearest_quotes(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredQuote]:
         """The k quotes (matching `where`) nearest to `vector`, with cosine similarity."""
