@@ -36,7 +36,8 @@ from bot.types import Answer, Conversation
 from retrieval.speakers import make_speaker
 
 DATA = Path(__file__).resolve().parent / ".data" / "answers"
-ANSWERABLE = {"said", "fact", "follow-up"}
+ANSWERABLE = {"said", "fact", "follow-up", "role", "when", "who", "how-many"}
+TYPED = ("when", "who", "how-many")
 _SAID_BY = re.compile(r"(?P<name>[A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]+) (?:said|told|added)\b")
 
 
@@ -82,6 +83,12 @@ def correct(item: dict, answer: Answer, spans: list, expected_texts: list[str]) 
     if item.get("expects_date"):
         expected = item["expected"][0]["article_id"]
         return any(c.article_id == expected for c in answer.citations)
+    if item.get("value"):  # the same date, person or number from the article is right too
+        value = " ".join(item["value"].split())
+        article = item["expected"][0]["article_id"]
+        if any(c.article_id == article and value in " ".join(c.quote.split())
+               for c in answer.citations):  # fmt: skip
+            return True
     for expected in item["expected"]:
         for article_id, start, end, _ in spans:
             if article_id != expected["article_id"]:
@@ -109,11 +116,12 @@ def misattributed(item: dict, answer: Answer) -> int:
         return 0
     if item["kind"] == "absent-person":
         return len(answer.citations)
+    people = item.get("role_holders") or [person]  # a role: any of its holders, by name
     wrong = 0
     for citation in answer.citations:
-        label_ok = citation.speaker is None or _same(person, citation.speaker)
+        label_ok = citation.speaker is None or any(_same(p, citation.speaker) for p in people)
         named = [m.group("name") for m in _SAID_BY.finditer(citation.quote)]
-        text_ok = not named or any(_same(person, name) for name in named)
+        text_ok = not named or any(_same(p, name) for p in people for name in named)
         wrong += not (label_ok and text_ok)
     return wrong
 
@@ -153,6 +161,7 @@ def main() -> None:
             {
                 "id": item["id"],
                 "kind": item["kind"],
+                "phrasing": item.get("phrasing", "plain"),
                 "question": item["question"]
                 + (" → " + item["follow_up"] if "follow_up" in item else ""),
                 "found": answer.found,
@@ -249,12 +258,15 @@ def summarise(rows: list[dict], timings: list[float], devset: dict) -> None:
         "ask_seconds_median": round(sorted(timings)[len(timings) // 2], 3),
         "rows": rows,
     }
-    pct = lambda a, b: f"{a}/{b} = {100 * a / max(b, 1):.1f}%"  # noqa: E731
+    pct = _pct
+    typed = [r for r in rows if r["kind"] in TYPED]
+    figures["typed_answered"] = [sum(r["correct"] for r in typed), len(typed)]
     report(
         "answers",
         [
             ("answered correctly", pct(answered, len(answerable)), "≥ 90%"),
             ("refused correctly", pct(refused, len(unanswerable)), "≥ 95%"),
+            ("when / who / how-many", pct(*figures["typed_answered"]), "≥ 85%"),
             ("refusal precision / recall", f"{precision:.2f} / {recall:.2f}", ""),
             ("exact quotes", pct(exact, citations), "100%"),
             ("misattributed citations", str(wrong_mouth), "0"),
@@ -262,7 +274,38 @@ def summarise(rows: list[dict], timings: list[float], devset: dict) -> None:
         ],
         figures,
     )
+    by_phrasing(rows)
     print(f"(details per question in {RESULTS / 'answers.json'})")
+
+
+PERSON_REFUSALS = {"not-on-topic", "absent-person", "absent-topic"}
+
+
+def by_phrasing(rows: list[dict]) -> None:
+    """A row per phrasing of the questions about a person: said answered, refusals held,
+    misattributed citations (`bench.phrasings`)."""
+    about_person = [r for r in rows if r["kind"] in {"said"} | PERSON_REFUSALS]
+    phrasings = list(dict.fromkeys(r["phrasing"] for r in about_person))
+    width = max(len(p) for p in phrasings)
+    print(f"\n{'phrasing':<{width}}  {'said answered':>16}  {'refused':>16}  misattributed")
+    figures = {}
+    for phrasing in phrasings:
+        mine = [r for r in about_person if r["phrasing"] == phrasing]
+        said = [r for r in mine if r["kind"] == "said"]
+        refusals = [r for r in mine if r["kind"] in PERSON_REFUSALS]
+        answered = sum(r["correct"] for r in said)
+        refused = sum(r["correct"] for r in refusals)
+        wrong = sum(r["misattributed"] for r in mine)
+        figures[phrasing] = {"said": [answered, len(said)], "refused": [refused, len(refusals)],
+                             "misattributed": wrong}  # fmt: skip
+        print(f"{phrasing:<{width}}  {_pct(answered, len(said)):>16}  "
+              f"{_pct(refused, len(refusals)):>16}  {wrong}")  # fmt: skip
+    path = RESULTS / "answers_by_phrasing.json"
+    path.write_text(json.dumps(figures, indent=2))
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{a}/{b} = {100 * a / max(b, 1):.1f}%" if b else "—"
 
 
 if __name__ == "__main__":

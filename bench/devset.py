@@ -28,6 +28,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from bench import reuters
+from bench.devset_typed import role_questions, typed_questions
+from bench.phrasings import PHRASINGS, PLAIN, phrase
 from retrieval.articles import ParsedFile, _add_record
 from retrieval.lexical import tokenize
 from retrieval.sentences import sentence_spans
@@ -189,6 +191,8 @@ def build(count: int, seed: int = 7) -> dict:
             "kind": "said",
             "question": f"What did {asked} say about {topic}?",
             "person": gold["name"],
+            "asked": asked,
+            "topic": topic,
             "expected": [{k: gold[k] for k in ("article_id", "start", "end")}],
         }
         said.append(item)
@@ -236,7 +240,7 @@ def build(count: int, seed: int = 7) -> dict:
         follow_ups += 1
 
     corpus_words = set(frequency)
-    quoted = list({g["name"] for g in golds})
+    quoted = sorted({g["name"] for g in golds})  # sorted: the same set on every run
     for person in ABSENT_PEOPLE:
         if person.split()[-1].lower() in corpus_words:
             continue
@@ -247,6 +251,8 @@ def build(count: int, seed: int = 7) -> dict:
                 "kind": "absent-person",
                 "question": f"What did {person} say about {subject}?",
                 "person": person,
+                "asked": person,
+                "topic": subject,
                 "expected": [],
             }
         )
@@ -259,6 +265,8 @@ def build(count: int, seed: int = 7) -> dict:
                 "kind": "absent-topic",
                 "question": f"What did {person} say about {term}?",
                 "person": person,
+                "asked": person,
+                "topic": term,
                 "expected": [],
             }
         )
@@ -266,16 +274,56 @@ def build(count: int, seed: int = 7) -> dict:
         questions.append({"kind": "absent-topic", "question": question, "expected": []})
 
     questions += not_on_topic(golds, by_person, texts, frequency, nlp, rng, want=25)
+    for item in questions:
+        item["phrasing"] = PLAIN
+    questions += asked_as_typed(questions, {a.id: a.title for a in articles})
+    typed_rng = random.Random(seed + 1)  # the questions above stay as they were
+    questions += role_questions(articles, lambda s, n: topic_of(s, n, frequency, nlp))
+    questions += typed_questions(articles, nlp, typed_rng, want=20)
     for index, item in enumerate(questions, start=1):
         item["id"] = index
     kinds = Counter(q["kind"] for q in questions)
     return {"subset": count, "seed": seed, "kinds": dict(kinds), "questions": questions}
 
 
+def asked_as_typed(questions: list[dict], titles: dict[str, str]) -> list[dict]:
+    """Every question about a person in every other phrasing (`bench.phrasings`), and each
+    said-question with its article's headline, typed in lower case, as the topic."""
+    variants = []
+    about_people = [q for q in questions if "asked" in q and "follow_up" not in q]
+    for item in about_people:
+        for phrasing in PHRASINGS:
+            if phrasing == PLAIN:
+                continue
+            variants.append(
+                {
+                    **item,
+                    "question": phrase(phrasing, item["asked"], item["topic"]),
+                    "phrasing": phrasing,
+                    "variant_of": item["question"],
+                }
+            )
+    for item in about_people:
+        if item["kind"] != "said":
+            continue
+        headline = _headline(titles[item["expected"][0]["article_id"]]).lower()
+        variants.append(
+            {
+                **item,
+                "question": f"What did {item['asked']} say about {headline}?",
+                "phrasing": "headline as topic",
+                "topic": headline,
+                "expected": [{"article_id": item["expected"][0]["article_id"]}],
+                "variant_of": item["question"],
+            }
+        )
+    return variants
+
+
 def not_on_topic(golds, by_person, texts, frequency, nlp, rng, want: int) -> list[dict]:
     """X quoted somewhere; Y the topic of another speaker's quote; no article names both."""
     items = []
-    people = list(by_person)
+    people = sorted(by_person)
     for gold in golds:
         if len(items) >= want:
             break
@@ -301,6 +349,8 @@ def not_on_topic(golds, by_person, texts, frequency, nlp, rng, want: int) -> lis
                 "kind": "not-on-topic",
                 "question": f"What did {person} say about {topic}?",
                 "person": person,
+                "asked": person,
+                "topic": topic,
                 "expected": [],
             }
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from bot.citing import cite, quote_span, shown, terms
 from bot.evidence import judge
-from bot.question import Question, analyse, is_follow_up, substitute_person, without_person
+from bot.question import Question, analyse, is_follow_up, substitute_person
 from bot.said import SpeechAnswerer
 from bot.types import Answer, Citation, Conversation, Turn
 from bot.wording import human_date, render
@@ -37,6 +37,7 @@ W_PASSAGE = 0.3  # the rank search gave the passage the sentence stands in (top 
 W_QUOTED = 0.2  # a speech question ("what was said about…") prefers quotations…
 W_ATTRIBUTED = 0.2  # …and sentences the quote index attributes to someone
 KEEP_WITHIN = 0.5  # cite sentences scoring at least half the best one
+W_ANSWER_TYPE = 0.3  # a when / who / how-many question: the sentence holds a date, person, number
 SEMANTIC_MARGIN = 0.15  # a paraphrase no word matches: top passage only, this far above floor
 
 
@@ -74,11 +75,9 @@ class ExtractiveAnswerer:
         parsed, standalone, previous = self.understand(question, conversation)
         if previous and parsed.asks_when and previous.answer.citations:
             return self._when_follow_up(question, standalone, previous.answer)
-        if parsed.asks_person:
-            spoken = self.speech.answer(question, parsed, standalone, filters)
-            if spoken is not None:
-                return spoken
-            parsed = without_person(parsed)  # "officials", "bitcoin prices": no one to quote
+        spoken, parsed = self.speech.route(question, parsed, standalone, filters)
+        if spoken is not None:
+            return spoken
         hits = self.searcher.search(standalone, self.settings.top_k, filters)
         return self.compose(question, standalone, parsed, hits)
 
@@ -229,6 +228,8 @@ def _rank(
             continue
         quoted = "“" in candidate.article.text[candidate.start : candidate.end]
         score = W_COVERAGE * coverage + W_PASSAGE * candidate.passage_score
+        if question.answer_types and _holds(candidate, question.answer_types):
+            score += W_ANSWER_TYPE
         if question.asks_speech:
             attributed = candidate.quote is not None and candidate.quote.speaker is not None
             score += W_QUOTED * quoted + W_ATTRIBUTED * attributed
@@ -237,6 +238,15 @@ def _rank(
         scored = [item for item in scored if item[1] > 0]
     scored.sort(key=lambda item: item[0], reverse=True)
     return [(score, candidate) for score, _, candidate in scored]
+
+
+def _holds(candidate: _Candidate, labels: frozenset[str]) -> bool:
+    """Does the sentence hold an entity of one of these kinds (the parse's, from ingest)? A
+    "who" question is answered by a quote's speaker too."""
+    found = candidate.article.entities_in(candidate.start, candidate.end)
+    if "PERSON" in labels and candidate.quote is not None and candidate.quote.speaker:
+        return True
+    return bool(found & labels)
 
 
 def _select(

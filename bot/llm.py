@@ -25,7 +25,7 @@ from langchain_core.prompts import PromptTemplate
 from bot.answer import ExtractiveAnswerer
 from bot.citing import best_quote, cite
 from bot.evidence import judge
-from bot.question import analyse, is_follow_up, without_person
+from bot.question import analyse, is_follow_up
 from bot.types import Answer, Answerer, Citation, Conversation
 from retrieval.search import Hit, SearchFilters
 from retrieval.sentences import sentence_spans
@@ -123,14 +123,12 @@ class GenerativeAnswerer:
         except LLMError as err:
             return self._fallback(question, conversation, filters, err)
         parsed = analyse(standalone)
-        if parsed.asks_person:
-            spoken = self.extractive.speech.answer(question, parsed, standalone, filters)
-            if spoken is not None:
-                if not spoken.found:
-                    return spoken
-                return self._generated(question, standalone, quotations(spoken), on_token,
-                                       lambda: spoken, conversation, filters)  # fmt: skip
-            parsed = without_person(parsed)
+        spoken, parsed = self.extractive.speech.route(question, parsed, standalone, filters)
+        if spoken is not None:
+            if not spoken.found:
+                return spoken
+            return self._generated(question, standalone, quotations(spoken), on_token,
+                                   lambda: spoken, conversation, filters)  # fmt: skip
         hits = self.extractive.searcher.search(standalone, self.settings.top_k, filters)
         evidence = judge(parsed, hits, self.extractive.searcher, self.settings.min_relevance)
         if not evidence.found:

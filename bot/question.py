@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 from retrieval.articles import parse_date
 from retrieval.lexical import stem, tokenize
 from retrieval.search import SearchFilters
-from retrieval.speakers import lexicon, name_key
+from retrieval.speakers import lexicon, name_key, speech_verb_forms
 
 STOPWORDS = {
     "a", "about", "according", "after", "all", "also", "an", "and", "any", "are", "as", "at",
@@ -27,6 +28,7 @@ STOPWORDS = {
     "articles", "anything", "something", "happened", "happen", "say", "says", "said", "saying",
     "regarding", "concerning", "over", "latest", "recently", "ever", "publicly", "comment",
     "comments", "remarks", "view", "views", "statement", "statements", "words", "reaction",
+    "between", "among", "two", "three", "both",
 }  # fmt: skip
 _ASK_VERBS = (
     "say|said|tell|told|think|thought|mean|react|respond|claim|threaten|want|warn|announce|"
@@ -53,6 +55,16 @@ _SPEECH_QUESTION = re.compile(
     rf"\b(?:{_ASK_VERBS}|quote|view|statement|remark|reaction|position)s?\b", re.I
 )
 _WHEN = re.compile(r"^\s*(?:when|what date|on what day|which day)\b", re.I)
+# What kind of entity answers a question, by how it opens (spaCy's labels, stored at ingest).
+_ANSWER_TYPES = (
+    (re.compile(r"^\s*(?:when|what (?:date|time|day|year|month)|on what day|which (?:day|"
+                r"date|year|month)|since when|how long ago)\b", re.I), frozenset({"DATE", "TIME"})),
+    (re.compile(r"^\s*(?:how (?:many|much)|what (?:number|amount|percentage|share))\b", re.I),
+     frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})),
+    (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), frozenset({"PERSON"})),
+    (re.compile(r"^\s*(?:where|in what (?:place|city|country))\b", re.I),
+     frozenset({"GPE", "LOC", "FAC"})),
+)  # fmt: skip
 _NOT_NAMES = {
     "he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "his", "anyone",
     "anybody", "someone", "somebody", "people", "nobody", "everyone",
@@ -69,6 +81,7 @@ class Question:
     asks_when: bool
     has_pronoun: bool
     has_proper_name: bool
+    answer_types: frozenset[str] = frozenset()  # entity labels that answer it: {"DATE", …}
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -85,21 +98,59 @@ def analyse(text: str) -> Question:
     names = asked_people(text)
     name_words = {word for name in names for word in tokenize(name)}
     topic = _topic(text, names)
-    terms = tuple(
-        dict.fromkeys(
-            stem(t) for t in tokenize(topic or text) if t not in STOPWORDS and t not in name_words
-        )
-    )
     return Question(
         text=text,
-        terms=terms,
+        terms=topic_terms(topic or text, name_words),
         person_names=tuple(names),
         topic=topic,
-        asks_speech=bool(_SPEECH_QUESTION.search(text)) or bool(_ACCORDING_TO.search(text)),
+        asks_speech=asks_speech(text),
         asks_when=bool(_WHEN.search(text)),
         has_pronoun=bool(_PRONOUNS.search(text)),
         has_proper_name=bool(re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", text.strip())),
+        answer_types=answer_types(text),
     )
+
+
+def answer_types(text: str) -> frozenset[str]:
+    """The entity labels an answer to `text` holds: a date for "when", a number for "how
+    many", a person for "who", a place for "where" (empty for other questions)."""
+    return next((labels for pattern, labels in _ANSWER_TYPES if pattern.search(text)), frozenset())
+
+
+def topic_terms(topic: str, name_words: set[str] = frozenset()) -> tuple[str, ...]:
+    """The stemmed words a topic is matched by: no question words, no person's name."""
+    words = (t for t in tokenize(topic) if t not in STOPWORDS and t not in name_words)
+    return tuple(dict.fromkeys(stem(t) for t in words))
+
+
+def asks_speech(text: str) -> bool:
+    """Does the question ask what someone said or wrote? Any speech or writing verb in any
+    form ("post", "tweeted", "told Geo News"), a word for quotes, or "according to"."""
+    words = {word.lower() for word in re.findall(r"[A-Za-z]+", text)}
+    if words & _speech_forms() or "according" in words:
+        return True
+    return bool(_SPEECH_QUESTION.search(text))
+
+
+@cache
+def _speech_forms() -> frozenset[str]:
+    return speech_verb_forms() | {"react", "reacted", "reaction", "respond", "quotes", "views",
+                                  "comments", "remarks", "words", "statement", "statements",
+                                  "position", "stance"}  # fmt: skip
+
+
+_PLAINLY_SPEECH = re.compile(
+    r"\b(?:say|says|said|tell|told|quote[sd]?|comment(?:s|ed)?|according to|speaks?|"
+    r"spoke|remarks?|react(?:ed|ion)?|statements?)\b",
+    re.I,
+)
+
+
+def asks_words_plainly(text: str) -> bool:
+    """Says in so many words that it asks for someone's words. A when / who / how-many
+    question is about an event ("When did UAL add flights?") unless it does: "add" and
+    "file" are speech verbs, but there they are the event."""
+    return bool(_PLAINLY_SPEECH.search(text))
 
 
 def without_person(question: Question) -> Question:

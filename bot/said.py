@@ -26,15 +26,36 @@ import numpy as np
 
 from bot.citing import cite, quote_span, shown, terms
 from bot.evidence import absent_topic
-from bot.question import Question, analyse
+from bot.linking import (
+    Link,
+    Mention,
+    as_linked,
+    asked_at_slot,
+    best,
+    candidates,
+    ngrams,
+    role_phrases,
+    spoken_for,
+    surname_of_someone_else,
+    topic_after,
+    words_of,
+)
+from bot.question import STOPWORDS, Question, analyse, asks_words_plainly, without_person
 from bot.types import Answer, Citation
 from bot.wording import name_list, render
 from retrieval.embedding import Embedder
-from retrieval.lexical import LexicalFilters
+from retrieval.lexical import LexicalFilters, tokenize
 from retrieval.search import Hit, Searcher, SearchFilters
 from retrieval.sentences import sentence_spans
 from retrieval.settings import Settings
-from retrieval.speakers import Speaker, body_key, closest_names, matches, name_key
+from retrieval.speakers import (
+    Speaker,
+    body_key,
+    closest_names,
+    matches,
+    name_key,
+    one_edit_from,
+)
 from retrieval.store import ChunkStore, StoredArticle, StoredQuote
 
 # Ranking weights (score = Σ weight × feature, features in [0, 1]). `python -m bench.answers
@@ -98,7 +119,7 @@ class SpeechAnswerer:
         self.store = store
         self.searcher = searcher
         self.embedder = embedder
-        self._names: tuple[str, list[str]] | None = None  # (generation, speaker names)
+        self._speakers: tuple[str, list[Speaker]] | None = None  # (generation, quoted)
 
     def answer(
         self,
@@ -106,13 +127,15 @@ class SpeechAnswerer:
         parsed: Question,
         standalone: str,
         filters: SearchFilters | None = None,
+        link: Link | None = None,
     ) -> Answer | None:
         """X's words about Y; None when X is no one the archive could quote (a common noun
-        such as "officials"), so the general answerer takes the question."""
+        such as "officials"), so the general answerer takes the question. `link` is X as
+        `link` found them among the archive's speakers (else the name asked is resolved)."""
         asked = parsed.person_names[0]
-        speakers = self.resolve(asked)
+        speakers = list(link.speakers) if link else self.resolve(asked)
         if not speakers:
-            if _names_no_person(asked):
+            if _names_no_person(asked) and not self._unknown_to_archive(asked):
                 return None  # "officials", "the UN": the passages may still say what they said
             return self.not_quoted(question, standalone, asked)
         absent = absent_topic(parsed, self.searcher) if parsed.topic else []
@@ -121,6 +144,7 @@ class SpeechAnswerer:
             return Answer(question, render("unknown_topic", words=words), False, (), standalone)
         ranked = self.rank(parsed, speakers, filters)
         name = _display(speakers, asked)
+        note = render("read_as", asked=asked, name=name) if link and link.read_as else None
         on_topic = [r for r in ranked if r.on_topic]
         if not on_topic:
             more = [c for _, c in self._cite([r.quote for r in ranked[:MORE_SOURCES]], start=1)]
@@ -128,14 +152,109 @@ class SpeechAnswerer:
                 text = render("quoted_not_in_range", name=name)
             else:
                 text = render("quoted_not_about", name=name, topic=parsed.topic or "that")
-            return Answer(question, text, False, (), standalone, tuple(more))
+            return Answer(question, text, False, (), standalone, tuple(more), note)
         chosen = _select(on_topic, self.settings.max_citations)
         cited = self._cite([r.quote for r in chosen], start=1)
         rest = [r.quote for r in ranked if r not in chosen][: MORE_SOURCES * 2]
         more = [c for _, c in self._cite(rest, start=len(cited) + 1, after=cited)][:MORE_SOURCES]
         lines = [render("answer_line", sentence=shown(c.quote, quote), n=c.n) for quote, c in cited]
         citations = tuple(c for _, c in cited)
-        return Answer(question, "\n".join(lines), True, citations, standalone, tuple(more))
+        return Answer(question, "\n".join(lines), True, citations, standalone, tuple(more), note)
+
+    def route(
+        self, question: str, parsed: Question, standalone: str, filters: SearchFilters | None
+    ) -> tuple[Answer | None, Question]:
+        """The one routing of questions about a person, shared by both answerers:
+        (X's answer, or None to search passages; the question to search them with).
+
+        X is whoever the question's words name among the archive's speakers (`link`); a
+        name the archive does not know is answered "no article quotes X", unless it is no
+        one's name ("officials"): then the question is read as one about no one.
+        """
+        about_words = parsed.asks_speech and (
+            not parsed.answer_types or asks_words_plainly(parsed.text)
+        )
+        link = self.link(parsed) if about_words else None
+        if link is not None and not link.speakers:
+            return self.not_quoted(question, standalone, link.asked), parsed
+        if link is not None:
+            linked = as_linked(parsed, link)
+            return self.answer(question, linked, standalone, filters, link), linked
+        if not parsed.asks_person:
+            return None, parsed
+        spoken = self.answer(question, parsed, standalone, filters)
+        return (spoken, parsed) if spoken is not None else (None, without_person(parsed))
+
+    def link(self, question: Question) -> Link | None:
+        """The archive's speakers the question asks about, found by looking its words up
+        (`bot.linking`); None when it names none of them."""
+        words = words_of(question.text)
+        runs = ngrams(words)
+        keys = {key for *_, run in runs for key in (name_key(run), body_key(run)) if key}
+        lookup = self.searcher.quote_lookup()
+        named = [s for s in self.store.speakers_named(sorted(keys)) if lookup.quoted(s.key)]
+        phrases = role_phrases(words) + spoken_for(question.text, words)
+        roles = self._role_holders([phrase for *_, phrase in phrases])
+        mention = best(candidates(words, named, roles, question.text))
+        if mention is None:
+            typo = self._typo(question)
+            if typo is not None:
+                return typo
+            unknown = surname_of_someone_else(words, named) or asked_at_slot(words)
+            if unknown and self._names_someone(unknown):
+                return Link(unknown, (), "unknown", "")  # answered "no article quotes"
+            return None
+        topic = topic_after(question.text, words, mention)
+        return Link(mention.text, mention.speakers, mention.how, topic)
+
+    def _role_holders(self, phrases: list[str]) -> dict[str, list[Speaker]]:
+        """Role phrase → the quoted speakers the archive binds it to, most bound first."""
+        table = self.store.roles_named(phrases)
+        keys = [holder.speaker_key for holders in table.values() for holder in holders]
+        lookup = self.searcher.quote_lookup()
+        speakers = {s.key: s for s in self.store.speakers_keyed(keys) if lookup.quoted(s.key)}
+        return {
+            role: [speakers[h.speaker_key] for h in holders if h.speaker_key in speakers]
+            for role, holders in table.items()
+        }
+
+    def _typo(self, question: Question) -> Link | None:
+        """A capitalised name one edit away from exactly one quoted speaker ("Khawja Asif")
+        is read as that speaker, and the answer says so."""
+        if not question.person_names:
+            return None
+        asked = question.person_names[0]
+        near = one_edit_from(asked, self.speakers())
+        if len({s.surname if " " not in name_key(asked) else s.key for s in near}) != 1:
+            return None  # no name, or several: "did you mean" offers them
+        words = words_of(question.text)
+        spans = [(f, la) for f, la, run in ngrams(words) if run == asked]
+        if not spans:
+            return None
+        first, last = spans[0]
+        mention = Mention(first, last, asked, "typo", tuple(near))
+        topic = topic_after(question.text, words, mention)
+        return Link(asked, tuple(near), "typo", topic, read_as=near[0].name)
+
+    def speakers(self) -> list[Speaker]:
+        """Every quoted speaker, read once per generation (typos, "did you mean")."""
+        generation = self.store.generation()
+        if self._speakers is None or self._speakers[0] != generation:
+            lookup = self.searcher.quote_lookup()
+            quoted = [s for s in self.store.all_speakers() if lookup.quoted(s.key)]
+            self._speakers = (generation, quoted)
+        return self._speakers[1]
+
+    def _names_someone(self, words: str) -> bool:
+        """Words at the person's place that are a name: capitalised ("Elon Musk"), or
+        words no article holds ("vladimir putin"); not "officials", "the company"."""
+        return not _names_no_person(words) or self._unknown_to_archive(words)
+
+    def _unknown_to_archive(self, asked: str) -> bool:
+        """Every word of the name is one no article holds: "jerome powell" typed in lower
+        case is still a person the archive never quotes, not a topic to search."""
+        words = [w for w in tokenize(asked) if w not in STOPWORDS]
+        return bool(words) and all(self.searcher.document_frequency(w) == 0 for w in words)
 
     def quotes_of(
         self, asked: str, about: str | None = None, filters: SearchFilters | None = None
@@ -175,12 +294,8 @@ class SpeechAnswerer:
         return Answer(question, text, False, (), standalone)
 
     def speaker_names(self) -> list[str]:
-        """Every recorded speaker's name (for "did you mean"), read once per generation."""
-        generation = self.store.generation()
-        if self._names is None or self._names[0] != generation:
-            names = sorted({speaker.name for speaker in self.store.all_speakers()})
-            self._names = (generation, names)
-        return self._names[1]
+        """Every quoted speaker's name (for "did you mean")."""
+        return sorted({speaker.name for speaker in self.speakers()})
 
     # -- 2. rank ------------------------------------------------------------------------
     def rank(
@@ -194,7 +309,9 @@ class SpeechAnswerer:
             return []
         articles = self.store.get_articles({q.article_id for q in quotes})
         similarity = self._similarities(quotes, vector)
-        article_terms = {aid: terms(article.text) for aid, article in articles.items()}
+        article_terms = {  # the headline is the article's topic too: quotes rarely repeat it
+            aid: terms(article.title) | terms(article.text) for aid, article in articles.items()
+        }
         weights = _idf(parsed.terms, article_terms.values())
         ranked = [
             _score(q, similarity[q.id], hits, article_terms[q.article_id], weights, parsed)

@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,12 @@ def _read_text(path: Path, max_bytes: int, parsed: ParsedFile) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         position = err.start
+    western = _western(data)
+    if western is not None:
+        parsed.warnings.append(
+            Problem(str(path), "not UTF-8: read as cp1252 (Western); re-save as UTF-8 to be sure")
+        )
+        return western
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -194,6 +201,28 @@ def _read_text(path: Path, max_bytes: int, parsed: ParsedFile) -> str:
         Problem(str(path), f"not UTF-8: read as {best.encoding}; re-save as UTF-8 to be sure")
     )
     return str(best)
+
+
+WESTERN_MAX_SHARE = 0.15  # Western text is mostly ASCII: "£", "é" are a few bytes in a hundred;
+#                          a CJK or Cyrillic file is mostly high bytes and goes to detection
+
+
+def _western(data: bytes) -> str | None:
+    """The text as cp1252 (a superset of Latin-1's printable range), when it reads as Western
+    text: mostly ASCII, its other bytes letters or typographic marks (not control codes).
+
+    Charset-normalizer alone took a BBC-style Latin-1 file ("£", "é") for cp932 and stored it
+    garbled; English and European news outside UTF-8 is nearly always cp1252 or Latin-1.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    high = [ch for ch in text if ord(ch) > 127]
+    if not high or len(high) > WESTERN_MAX_SHARE * len(text):
+        return None
+    readable = sum(ch.isalpha() or unicodedata.category(ch)[0] in "PSZN" for ch in high)
+    return text if readable == len(high) else None
 
 
 def _read_plain(raw: str, rel_id: str, path: str, parsed: ParsedFile) -> None:

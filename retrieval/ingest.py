@@ -31,7 +31,7 @@ from retrieval.boilerplate import (
 from retrieval.chunking import Chunk, Chunker
 from retrieval.derived import derived_path
 from retrieval.embedding import Embedder
-from retrieval.quotes import EXTRACTOR_VERSION, Quote, QuoteExtractor
+from retrieval.quotes import EXTRACTOR_VERSION, ArticleParse, Quote, QuoteExtractor
 from retrieval.segment_counts import Candidate, SegmentCounts
 from retrieval.settings import Settings
 from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
@@ -400,9 +400,10 @@ class Ingestor:
                     parsing.append(parser.submit(_articles_of(following)))
                     encoding.append(encoder.submit(self._embed_chunks, following, advance))
                 vectors = encoding[position].result()
-                quotes = parser.quotes(parsing[position], _articles_of(batch))
+                parses = parser.quotes(parsing[position], _articles_of(batch))
+                quotes = [parse.quotes for parse in parses]
                 writes = self._article_writes(
-                    batch, vectors, quotes, _quote_vectors(batch, vectors, quotes)
+                    batch, vectors, parses, _quote_vectors(batch, vectors, quotes)
                 )
                 writing = self._hand_to_writer(writes, writing, writer, report)
                 parsing[position] = encoding[position] = None  # let finished batches go
@@ -437,11 +438,12 @@ class Ingestor:
         self,
         batch: list[tuple[_Pending, list[Chunk]]],
         vectors: np.ndarray,
-        quotes: list[list[Quote]],
+        parses: list[ArticleParse],
         quote_vectors: np.ndarray,
     ) -> list[ArticleWrite]:
         writes, offset, quote_offset = [], 0, 0
-        for (item, chunks), found in zip(batch, quotes, strict=True):
+        for (item, chunks), parse in zip(batch, parses, strict=True):
+            found = parse.quotes
             end = offset + len(chunks)
             quote_end = quote_offset + len(found)
             writes.append(
@@ -459,6 +461,7 @@ class Ingestor:
                     stripped=item.stripped,
                     quotes=found,
                     quote_vectors=quote_vectors[quote_offset:quote_end],
+                    entities=tuple(parse.entities),
                 )
             )
             offset, quote_offset = end, quote_end

@@ -33,7 +33,15 @@ from functools import cache
 
 from retrieval.articles import Article
 from retrieval.sentences import sentence_spans
-from retrieval.speakers import BODY_KINDS, PERSON, Speaker, lexicon, make_speaker, name_key
+from retrieval.speakers import (
+    BODY_KINDS,
+    PERSON,
+    Speaker,
+    lexicon,
+    make_speaker,
+    name_key,
+    speech_verb_forms,
+)
 
 OPEN_QUOTES = "“‘«"
 CLOSE_QUOTES = "”’»"
@@ -45,7 +53,13 @@ _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
 _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
 _INDEFINITE = {"a", "an", "one", "another", "some", "any"}
 _RELAY_VERBS = {"report", "quote"}  # "…, he said, APP reported": the agency only relays
-EXTRACTOR_VERSION = "quotes-v5"  # part of the ingest signature: a change re-indexes quotes
+# One word that names no office on its own ("the minister", "the president" of what?): an
+# article may mean one person by it, the archive never does.
+_BARE_ROLES = {"minister", "president", "chairman", "secretary", "director", "spokesman",
+               "official", "chief", "head", "member", "leader", "executive", "analyst",
+               "economist", "governor", "mr", "mrs", "ms", "dr", "spokeswoman"}  # fmt: skip
+# Part of the ingest signature: a change re-indexes quotes (v6: roles, v7: entities).
+EXTRACTOR_VERSION = "quotes-v7"
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
 # A worker process takes ~2 s to start (Python, spaCy, the pipeline): worth it from this many
 # articles to parse. spaCy holds the GIL for most of its parse, which the encoder's threads
@@ -64,6 +78,30 @@ class Quote:
     mention: str  # how the text names the speaker at this cue: "he", "the minister", "Asif"
     cue: str  # speech verb lemma, "according to", or "" for a continued quotation
     kind: str  # "direct" (inside quote marks), "reported" ("X said that…"), "continued"
+    roles: tuple[str, ...] = ()  # the roles the article gives the speaker: "defence minister"
+
+
+@dataclass(frozen=True)
+class ArticleParse:
+    """What the parse of one article gives the index: its quotes, and its named entities
+    of the kinds a when / who / how-many question asks for (article offsets)."""
+
+    quotes: list[Quote]
+    entities: list[tuple[int, int, str]]
+
+
+ANSWER_ENTITIES = {"DATE", "TIME", "PERSON", "CARDINAL", "QUANTITY", "MONEY", "PERCENT",
+                   "GPE", "LOC", "FAC"}  # fmt: skip
+
+
+def entities_of(parsed: list) -> list[tuple[int, int, str]]:
+    """(start, end, label) of the entities in the parsed paragraphs `[(Paragraph, Doc)]`."""
+    return [
+        (paragraph.start + entity.start_char, paragraph.start + entity.end_char, entity.label_)
+        for paragraph, doc in parsed
+        for entity in doc.ents
+        if entity.label_ in ANSWER_ENTITIES
+    ]
 
 
 @dataclass
@@ -122,6 +160,16 @@ class _Context:
         bound = self.roles.get(role, speaker)
         self.roles[role] = speaker if bound == speaker else _AMBIGUOUS
 
+    def roles_of(self) -> dict[str, tuple[str, ...]]:
+        """Speaker key → the roles this article binds to that person alone (the role table
+        `newsdesk` resolves "what did the defence minister say" with)."""
+        held: dict[str, list[str]] = {}
+        for role, speaker in self.roles.items():
+            if speaker is not _AMBIGUOUS and role not in _BARE_ROLES:
+                person = self.fullest(speaker)
+                held.setdefault(person.key, []).append(role)
+        return {key: tuple(sorted(roles)) for key, roles in held.items()}
+
     def fullest(self, speaker: Speaker | None) -> Speaker | None:
         """A surname-only speaker named in full later in the article takes the full name."""
         if speaker is None or speaker.kind != PERSON or " " in speaker.key:
@@ -158,11 +206,16 @@ class QuoteExtractor:
         """Where a batch ingest parses: a worker process when the batch is large enough."""
         return QuoteParser(self, own_process=articles_to_parse >= _OWN_PROCESS_FROM)
 
-    def extract_all(self, articles: list[Article]) -> list[list[Quote]]:
-        return list(self.extract(articles))
+    def extract_all(self, articles: list[Article]) -> list[ArticleParse]:
+        return list(self.parse(articles))
 
     def extract(self, articles: Iterable[Article]) -> Iterator[list[Quote]]:
         """The quotes of each article, in order (one list per article)."""
+        for parsed in self.parse(articles):
+            yield parsed.quotes
+
+    def parse(self, articles: Iterable[Article]) -> Iterator[ArticleParse]:
+        """The quotes and named entities of each article, in order."""
         articles = list(articles)
         pieces = [
             (index, paragraph)
@@ -176,7 +229,7 @@ class QuoteExtractor:
         ):
             docs[index].append((paragraph, doc))
         for index, article in enumerate(articles):
-            yield quotes_of(article, docs[index])
+            yield ArticleParse(quotes_of(article, docs[index]), entities_of(docs[index]))
 
 
 class QuoteParser:
@@ -203,7 +256,7 @@ class QuoteParser:
                 self.worker = None
         return self.local.submit(self.extractor.extract_all, articles)
 
-    def quotes(self, parsing: Future, articles: list[Article]) -> list[list[Quote]]:
+    def quotes(self, parsing: Future, articles: list[Article]) -> list[ArticleParse]:
         try:
             return parsing.result()
         except BrokenProcessPool:
@@ -222,7 +275,7 @@ class QuoteParser:
 _WORKER_EXTRACTOR: QuoteExtractor | None = None
 
 
-def _extract_in_worker(articles: list[Article]) -> list[list[Quote]]:
+def _extract_in_worker(articles: list[Article]) -> list[ArticleParse]:
     """Runs in the parse worker process: one pipeline load for the worker's life."""
     global _WORKER_EXTRACTOR
     if _WORKER_EXTRACTOR is None:
@@ -246,10 +299,7 @@ def paragraphs_to_parse(article: Article) -> list:
 
 @cache
 def _could_quote():
-    words = lexicon()
-    forms = set(words["speech_verb_irregular_forms"]) | {"according"}
-    for verb in words["speech_verbs"]:
-        forms |= _regular_forms(verb)
+    forms = speech_verb_forms() | {"according"}
     pattern = re.compile(r"[A-Za-z]+")
     marks = set(OPEN_QUOTES + CLOSE_QUOTES + STRAIGHT)
 
@@ -259,19 +309,6 @@ def _could_quote():
         return any(word.lower() in forms for word in pattern.findall(text))
 
     return could_quote
-
-
-def _regular_forms(verb: str) -> set[str]:
-    """say → says, sayed, saying…; deny → denies, denied; admit → admitted; note → noted."""
-    stems = {verb, verb + verb[-1]}  # "admit" → "admitt"-ed
-    if verb.endswith("e"):
-        stems.add(verb[:-1])
-    forms = {verb, verb + "s", verb + "es", verb + "d"}
-    for stem in stems:
-        forms |= {stem + "ed", stem + "ing"}
-    if verb.endswith("y"):
-        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
-    return forms
 
 
 def quotes_of(article: Article, parsed: list) -> list[Quote]:
@@ -289,7 +326,9 @@ def quotes_of(article: Article, parsed: list) -> list[Quote]:
         opens_quote = article.text[paragraph.start : paragraph.end][:1] in OPEN_QUOTES + STRAIGHT
         quotes += _attribute(sentences, carried if opens_quote else None)
         carried = _carried(sentences, quotes, carried)
-    return [replace(q, speaker=context.fullest(q.speaker)) for q in quotes]
+    roles = context.roles_of()
+    named = [replace(q, speaker=context.fullest(q.speaker)) for q in quotes]
+    return [replace(q, roles=roles.get(q.speaker.key, ())) if q.speaker else q for q in named]
 
 
 def _sentences(text: str, start: int, end: int, continues: bool) -> list[_Sentence]:

@@ -33,6 +33,29 @@ def lexicon() -> dict[str, frozenset[str]]:
     return {name: frozenset(words) for name, words in raw.items()}
 
 
+@cache
+def speech_verb_forms() -> frozenset[str]:
+    """Every written form of the speech verbs: "said", "posts", "tweeted", "warning"."""
+    words = lexicon()
+    forms = set(words["speech_verb_irregular_forms"])
+    for verb in words["speech_verbs"]:
+        forms |= _regular_forms(verb)
+    return frozenset(forms)
+
+
+def _regular_forms(verb: str) -> set[str]:
+    """say → says, sayed, saying…; deny → denies, denied; admit → admitted; note → noted."""
+    stems = {verb, verb + verb[-1]}  # "admit" → "admitt"-ed
+    if verb.endswith("e"):
+        stems.add(verb[:-1])
+    forms = {verb, verb + "s", verb + "es", verb + "d"}
+    for stem in stems:
+        forms |= {stem + "ed", stem + "ing"}
+    if verb.endswith("y"):
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    return forms
+
+
 @dataclass(frozen=True)
 class Speaker:
     """A speaker as stored with each quote: display name, key, surname, kind."""
@@ -105,10 +128,34 @@ def matches(asked: str, speaker: Speaker) -> bool:
     words = key.split()
     if len(words) == 1:
         return words[0] == speaker.surname
-    given = speaker.key.split()
+    given = speaker.key.split()[:-1] or [""]
     first = words[0].rstrip(".")
-    given_names = {given[0], *given[0].split("-")}  # "Marc" is "Jean-Marc"'s too
+    # "Marc" is "Jean-Marc"'s too, and "Hugh Liedtke" is "J. Hugh Liedtke"
+    given_names = {name for word in given for name in (word, *word.split("-"))}
     return words[-1] == speaker.surname and any(g.startswith(first) for g in given_names)
+
+
+TYPO_MIN_LENGTH = 5  # one edit in a shorter name is another name's spelling ("Ali"/"Alt")
+
+
+def one_edit_from(asked: str, speakers: Iterable[Speaker]) -> list[Speaker]:
+    """The people whose whole name, or surname, is one edit (RapidFuzz's Levenshtein) from
+    the name asked: "Khawja Asif" → Khawaja Asif. Names shorter than TYPO_MIN_LENGTH
+    never match: one edit there is usually another person."""
+    from rapidfuzz.distance import Levenshtein
+
+    wanted = name_key(asked)
+    if len(wanted.replace(" ", "")) < TYPO_MIN_LENGTH:
+        return []
+    single = len(wanted.split()) == 1
+    found = []
+    for speaker in speakers:
+        if speaker.kind != PERSON:
+            continue
+        target = speaker.surname if single else speaker.key
+        if target != wanted and Levenshtein.distance(wanted, target, score_cutoff=1) <= 1:
+            found.append(speaker)
+    return found
 
 
 def closest_names(asked: str, names: Iterable[str], limit: int = 3) -> list[str]:

@@ -51,6 +51,7 @@ CHANGE_SLACK_S = 60.0  # readers of change stamps re-read this far back: clock s
 _SPEAKER_PREFIX = "__speaker__"  # one record per distinct speaker: names resolve in one read
 _T = TypeVar("_T")
 _SURNAME_PREFIX = "__surname__"  # per surname, the speakers bearing it: found by id, not filter
+_ROLE_PREFIX = "__role__"  # per role phrase, the speakers articles bind it to: found by id
 _SPEAKERS_MARKER = "__speakers_v2__"  # speaker records complete (older stores are filled once)
 _STALE_WRITER_S = 600  # a writer on another host silent this long is taken for dead
 _DUMMY_VECTOR = [1.0]  # manifest records are looked up by id, never by similarity
@@ -109,6 +110,11 @@ class StoredArticle:
     url: str | None
     text: str
     paragraphs: tuple[Paragraph, ...]
+    entities: tuple[tuple[int, int, str], ...] = ()  # (start, end, label): dates, people…
+
+    def entities_in(self, start: int, end: int) -> set[str]:
+        """The labels of the named entities within text[start:end] ("DATE", "PERSON")."""
+        return {label for s, e, label in self.entities if start <= s and e <= end}
 
     def paragraph_number(self, offset: int) -> int:
         numbered = [p for p in self.paragraphs if p.number is not None]
@@ -174,6 +180,7 @@ class ArticleWrite:
     group: str = ""
     segments: frozenset[str] = frozenset()
     stripped: frozenset[str] = frozenset()
+    entities: Sequence[tuple[int, int, str]] = ()  # (start, end, label) from the parse
 
 
 def date_ordinal(day: dt.date) -> int:
@@ -732,14 +739,70 @@ class ChunkStore:
                                     include=["metadatas"])  # fmt: skip
         return [_speaker_from_meta(m) for m in records["metadatas"] if m.get("kind") == "speaker"]
 
+    def speakers_keyed(self, keys: Sequence[str]) -> list[Speaker]:
+        """The speakers of exactly these keys (a role table's holders): one read by id."""
+        wanted = list(dict.fromkeys(k for k in keys if k))
+        if not wanted:
+            return []
+        records = self.articles.get(ids=[_SPEAKER_PREFIX + k for k in wanted],
+                                    include=["metadatas"])  # fmt: skip
+        return [_speaker_from_meta(m) for m in records["metadatas"] if m.get("kind") == "speaker"]
+
     def all_speakers(self) -> list[Speaker]:
         """Every speaker ever recorded (some may no longer be quoted: check before use)."""
         self._ensure_speaker_records()
         records = _get_all(self.articles, ["metadatas"], where={"kind": "speaker"})
         return [_speaker_from_meta(meta) for meta in records["metadatas"]]
 
+    def roles_named(self, phrases: Sequence[str]) -> dict[str, list[RoleHolder]]:
+        """Role phrase → the speakers articles bind it to ("defence minister" → Khawaja
+        Asif), most often bound first: one read by id, for every phrase of a question."""
+        wanted = list(dict.fromkeys(p for p in phrases if p))
+        if not wanted:
+            return {}
+        records = self.articles.get(ids=[_ROLE_PREFIX + p for p in wanted], include=["metadatas"])
+        return {
+            record_id.removeprefix(_ROLE_PREFIX): _holders_of(meta)
+            for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
+        }
+
+    def _save_roles(self, quote_metas: list[dict]) -> None:
+        """Count, per role, the articles binding it to each speaker (read, merged, written)."""
+        bound: dict[str, dict[str, RoleHolder]] = {}
+        seen: set[tuple[str, str, str]] = set()
+        for meta in quote_metas:
+            for role in filter(None, meta.get("roles", "").split("\t")):
+                once = (role, meta["speaker_key"], meta["article_id"])
+                if once in seen:
+                    continue
+                seen.add(once)
+                holders = bound.setdefault(role, {})
+                old = holders.get(meta["speaker_key"])
+                holders[meta["speaker_key"]] = RoleHolder(
+                    meta["speaker_key"],
+                    (old.articles if old else 0) + 1,
+                    max(filter(None, [old.latest if old else None, meta.get("published")]),
+                        default=None),
+                )  # fmt: skip
+        for batch in _batches(sorted(bound), 500):
+            ids = [_ROLE_PREFIX + role for role in batch]
+            known = self.articles.get(ids=ids, include=["metadatas"])
+            merged = {i: _holders_of(m) for i, m in zip(known["ids"], known["metadatas"],
+                                                        strict=True)}  # fmt: skip
+            self.articles.upsert(
+                ids=ids,
+                embeddings=[_DUMMY_VECTOR] * len(ids),
+                metadatas=[
+                    {"kind": "role",
+                     "holders": _holders_json(merged.get(i, []), bound[role].values())}
+                    for i, role in zip(ids, batch, strict=True)
+                ],
+            )  # fmt: skip
+
     def _save_speakers(self, quote_metas: Iterable[dict]) -> None:
-        speakers = {m["speaker_key"]: m for m in quote_metas if m.get("speaker_key")}
+        quote_metas = [m for m in quote_metas if m.get("speaker_key")]
+        self._save_roles(quote_metas)
+        speakers = {m["speaker_key"]: m for m in quote_metas}
         self._save_surnames(speakers.values())
         for batch in _batches(list(speakers.values()), 500):
             self.articles.upsert(
@@ -859,6 +922,7 @@ def _article_meta(write: ArticleWrite) -> dict:
         "group": write.group,
         "segments": " ".join(sorted(write.segments)),
         "stripped": " ".join(sorted(write.stripped)),
+        "entities": json.dumps([list(entity) for entity in write.entities]),
     }
     optional = {
         "source": article.source,
@@ -901,6 +965,7 @@ def _stored_from_record(record_id: str, text: str, meta: dict) -> StoredArticle:
         url=meta.get("url"),
         text=text,
         paragraphs=paragraphs,
+        entities=tuple(tuple(e) for e in json.loads(meta.get("entities", "[]"))),
     )
 
 
@@ -925,6 +990,8 @@ def _quote_meta(article: Article, quote: Quote) -> dict:
         "dated": article.published is not None,
     }
     if quote.speaker is not None:
+        if quote.roles:
+            meta["roles"] = "\t".join(quote.roles)
         meta.update(
             speaker=quote.speaker.name,
             speaker_key=quote.speaker.key,
@@ -937,6 +1004,32 @@ def _quote_meta(article: Article, quote: Quote) -> dict:
     if article.source:
         meta["source"] = article.source
     return meta
+
+
+@dataclass(frozen=True)
+class RoleHolder:
+    """A speaker an archive's articles call by a role, in how many articles, latest when."""
+
+    speaker_key: str
+    articles: int
+    latest: str | None  # ISO date of the latest such article (None: all undated)
+
+
+def _holders_of(role_meta: dict) -> list[RoleHolder]:
+    rows = json.loads(role_meta.get("holders", "[]"))
+    holders = [RoleHolder(key, count, latest) for key, count, latest in rows]
+    return sorted(holders, key=lambda h: (-h.articles, h.speaker_key))
+
+
+def _holders_json(old: list[RoleHolder], new: Iterable[RoleHolder]) -> str:
+    merged = {h.speaker_key: h for h in old}
+    for holder in new:
+        before = merged.get(holder.speaker_key)
+        if before is not None:
+            latest = max(filter(None, [before.latest, holder.latest]), default=None)
+            holder = RoleHolder(holder.speaker_key, before.articles + holder.articles, latest)
+        merged[holder.speaker_key] = holder
+    return json.dumps([[h.speaker_key, h.articles, h.latest] for h in merged.values()])
 
 
 def _keys_of(surname_meta: dict) -> set[str]:

@@ -196,3 +196,22 @@ def test_collections_get_a_larger_size_limit_than_single_articles(tmp_path: Path
     (tmp_path / "big.csv").write_text("id,title,date,body\n" + rows)
     parsed = read_articles(tmp_path / "big.csv", tmp_path, max_bytes=1000)
     assert len(parsed.articles) == 200 and not parsed.problems
+
+
+def test_a_latin1_news_file_is_read_as_western_text_not_garbled(tmp_path: Path):
+    story = (
+        "Elvis fans hold birthday bash\n\n"
+        "Fans paid £25 a head at the café in Tupelo, where the singer was born.\n"
+        "HMV spokesman Gennaro Castaldo said the record would cost £9.99 in the shops.\n"
+    )
+    (tmp_path / "bbc.txt").write_bytes(story.encode("latin-1"))
+    parsed = read_one(tmp_path / "bbc.txt")
+    (article,) = parsed.articles
+    assert "£25 a head at the café" in article.text and "£9.99" in article.text
+    assert "cp1252" in parsed.warnings[0].reason and not parsed.problems
+
+
+def test_a_file_mostly_of_other_scripts_still_goes_to_detection(tmp_path: Path):
+    (tmp_path / "ru.txt").write_bytes(("Новости дня. " * 40).encode("cp1251"))
+    (article,) = read_one(tmp_path / "ru.txt").articles
+    assert "Новости дня" in article.text
