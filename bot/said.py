@@ -43,7 +43,7 @@ from bot.linking import (
 from bot.question import STOPWORDS, Question, analyse, asks_words_plainly, without_person
 from bot.types import Answer, Citation
 from bot.wording import name_list, render
-from retrieval.embedding import Embedder
+from retrieval.embedding import Embedder, is_common_word
 from retrieval.lexical import LexicalFilters, tokenize
 from retrieval.search import Hit, Searcher, SearchFilters
 from retrieval.sentences import sentence_spans
@@ -246,9 +246,13 @@ class SpeechAnswerer:
         return self._speakers[1]
 
     def _names_someone(self, words: str) -> bool:
-        """Words at the person's place that are a name: capitalised ("Elon Musk"), or
-        words no article holds ("vladimir putin"); not "officials", "the company"."""
-        return not _names_no_person(words) or self._unknown_to_archive(words)
+        """Words at the person's place that are a name: capitalised ("Elon Musk"), words
+        no article holds ("vladimir putin"), or no ordinary English ("dormann" typed in
+        lower case); not "officials", "the company"."""
+        if not _names_no_person(words) or self._unknown_to_archive(words):
+            return True
+        typed = [w for w in tokenize(words) if w not in STOPWORDS]
+        return bool(typed) and not any(is_common_word(w) for w in typed)
 
     def _unknown_to_archive(self, asked: str) -> bool:
         """Every word of the name is one no article holds: "jerome powell" typed in lower

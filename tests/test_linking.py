@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.phrasings import PHRASINGS, phrase
 from bot.linking import (
     asked_at_slot,
     best,
@@ -13,7 +14,6 @@ from bot.linking import (
     topic_after,
     words_of,
 )
-from bench.phrasings import PHRASINGS, phrase
 from retrieval.speakers import PERSON, make_speaker
 
 ASIF = make_speaker("Khawaja Asif", PERSON)
