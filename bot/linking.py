@@ -19,7 +19,7 @@ their quotes are ranked on the topic and each is cited under its own name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from bot.question import STOPWORDS, Question, topic_terms
 from retrieval.embedding import is_common_word
@@ -84,7 +84,6 @@ class Link:
     how: str
     topic: str
     read_as: str | None = None  # a typo read as this name: "Khawaja Asif"
-    others: tuple[str, ...] = field(default=())  # more people the role names
 
 
 def words_of(text: str) -> list[Word]:
@@ -306,8 +305,6 @@ def _trim(topic: str) -> str:
 
 def as_linked(question: Question, link: Link) -> Question:
     """The question read with the person the archive names: their name, topic and terms."""
-    from dataclasses import replace
-
     person_words = {w.lower() for w in re.findall(r"\w+", link.asked)}
     terms = (
         () if link.how == "speaks for" else topic_terms(link.topic or question.text, person_words)

@@ -735,9 +735,7 @@ class ChunkStore:
         bearers = self.articles.get(ids=[_SURNAME_PREFIX + s for s in surnames],
                                     include=["metadatas"])  # fmt: skip
         wanted = set(keys).union(*(_keys_of(meta) for meta in bearers["metadatas"]))
-        records = self.articles.get(ids=[_SPEAKER_PREFIX + key for key in wanted],
-                                    include=["metadatas"])  # fmt: skip
-        return [_speaker_from_meta(m) for m in records["metadatas"] if m.get("kind") == "speaker"]
+        return self.speakers_keyed(sorted(wanted))
 
     def speakers_keyed(self, keys: Sequence[str]) -> list[Speaker]:
         """The speakers of exactly these keys (a role table's holders): one read by id."""
