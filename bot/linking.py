@@ -86,6 +86,11 @@ class Link:
     read_as: str | None = None  # a typo read as this name: "Khawaja Asif"
 
 
+def typed_lower_case(words: list[Word]) -> bool:
+    """Typed all in lower case (the first word aside): case then says nothing of names."""
+    return not any(w.text[:1].isupper() for w in words[1:])
+
+
 def words_of(text: str) -> list[Word]:
     words = []
     for match in _WORD.finditer(text):
@@ -191,7 +196,7 @@ def candidates(
     words: list[Word], named: list[Speaker], roles: dict[str, list[Speaker]], text: str
 ) -> list[Mention]:
     """Every n-gram of the question that names speakers of the archive, scored by place."""
-    lower_case = not any(w.text[:1].isupper() for w in words[1:])
+    lower_case = typed_lower_case(words)
     found: list[Mention] = []
     for first, last, run in ngrams(words):
         people = tuple(s for s in named if s.kind == PERSON and matches(run, s))
@@ -231,13 +236,13 @@ def given_name_before(words: list[Word], index: int) -> bool:
         return False
     if words[index - 1].possessive or lowered in TOPIC_MARKERS or not before.isalpha():
         return False
-    return before[:1].isupper() or not any(w.text[:1].isupper() for w in words[1:])
+    return before[:1].isupper() or typed_lower_case(words)
 
 
 def surname_of_someone_else(words: list[Word], named: list[Speaker]) -> str | None:
     """ "John Baker" where the archive quotes only James Baker: the full name as written,
     when it stands where the question puts its person."""
-    lower_case = not any(w.text[:1].isupper() for w in words[1:])
+    lower_case = typed_lower_case(words)
     for index, word in enumerate(words):
         if not given_name_before(words, index):
             continue
@@ -252,7 +257,7 @@ def asked_at_slot(words: list[Word]) -> str | None:
     """The words standing where the question puts its person, whoever they are: "vladimir
     putin" in "any quotes from vladimir putin on errors", "barack obama's comments",
     "Elon Musk on Tesla - what did they say?". None when no such place holds a name."""
-    lower_case = not any(w.text[:1].isupper() for w in words[1:])
+    lower_case = typed_lower_case(words)
     for first in range(len(words)):
         for last in range(min(len(words) - 1, first + MAX_WORDS - 1), first - 1, -1):
             run = words[first : last + 1]

@@ -29,6 +29,7 @@ from bot.evidence import absent_topic
 from bot.linking import (
     Link,
     Mention,
+    Word,
     as_linked,
     asked_at_slot,
     best,
@@ -197,7 +198,7 @@ class SpeechAnswerer:
         roles = self._role_holders([phrase for *_, phrase in phrases])
         mention = best(candidates(words, named, roles, question.text))
         if mention is None:
-            typo = self._typo(question)
+            typo = self._typo(question, words, runs)
             if typo is not None:
                 return typo
             unknown = surname_of_someone_else(words, named) or asked_at_slot(words)
@@ -218,7 +219,9 @@ class SpeechAnswerer:
             for role, holders in table.items()
         }
 
-    def _typo(self, question: Question) -> Link | None:
+    def _typo(
+        self, question: Question, words: list[Word], runs: list[tuple[int, int, str]]
+    ) -> Link | None:
         """A capitalised name one edit away from exactly one quoted speaker ("Khawja Asif")
         is read as that speaker, and the answer says so."""
         if not question.person_names:
@@ -227,8 +230,7 @@ class SpeechAnswerer:
         near = one_edit_from(asked, self.speakers())
         if len({s.surname if " " not in name_key(asked) else s.key for s in near}) != 1:
             return None  # no name, or several: "did you mean" offers them
-        words = words_of(question.text)
-        spans = [(f, la) for f, la, run in ngrams(words) if run == asked]
+        spans = [(f, la) for f, la, run in runs if run == asked]
         if not spans:
             return None
         first, last = spans[0]

@@ -400,7 +400,7 @@ class Ingestor:
                     parsing.append(parser.submit(_articles_of(following)))
                     encoding.append(encoder.submit(self._embed_chunks, following, advance))
                 vectors = encoding[position].result()
-                parses = parser.quotes(parsing[position], _articles_of(batch))
+                parses = parser.parses(parsing[position], _articles_of(batch))
                 quotes = [parse.quotes for parse in parses]
                 writes = self._article_writes(
                     batch, vectors, parses, _quote_vectors(batch, vectors, quotes)

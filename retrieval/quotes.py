@@ -234,7 +234,7 @@ class QuoteExtractor:
 
 class QuoteParser:
     """Parses batches of articles off the caller's thread: `submit` returns a Future of one
-    list of quotes per article, `quotes` its result. Use as a context manager.
+    parse per article, `parses` its result. Use as a context manager.
 
     A worker process that cannot run (a main script without a `__main__` guard re-runs
     itself in a spawned process and dies) only costs speed: its batches are parsed here.
@@ -256,7 +256,7 @@ class QuoteParser:
                 self.worker = None
         return self.local.submit(self.extractor.extract_all, articles)
 
-    def quotes(self, parsing: Future, articles: list[Article]) -> list[ArticleParse]:
+    def parses(self, parsing: Future, articles: list[Article]) -> list[ArticleParse]:
         try:
             return parsing.result()
         except BrokenProcessPool:

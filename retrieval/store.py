@@ -775,13 +775,8 @@ class ChunkStore:
                     continue
                 seen.add(once)
                 holders = bound.setdefault(role, {})
-                old = holders.get(meta["speaker_key"])
-                holders[meta["speaker_key"]] = RoleHolder(
-                    meta["speaker_key"],
-                    (old.articles if old else 0) + 1,
-                    max(filter(None, [old.latest if old else None, meta.get("published")]),
-                        default=None),
-                )  # fmt: skip
+                one = RoleHolder(meta["speaker_key"], 1, meta.get("published"))
+                holders[one.speaker_key] = one.plus(holders.get(one.speaker_key))
         for batch in _batches(sorted(bound), 500):
             ids = [_ROLE_PREFIX + role for role in batch]
             known = self.articles.get(ids=ids, include=["metadatas"])
@@ -1012,6 +1007,13 @@ class RoleHolder:
     articles: int
     latest: str | None  # ISO date of the latest such article (None: all undated)
 
+    def plus(self, other: RoleHolder | None) -> RoleHolder:
+        """Both counts of one speaker's articles under a role, and the later date."""
+        if other is None:
+            return self
+        latest = max(filter(None, [self.latest, other.latest]), default=None)
+        return RoleHolder(self.speaker_key, self.articles + other.articles, latest)
+
 
 def _holders_of(role_meta: dict) -> list[RoleHolder]:
     rows = json.loads(role_meta.get("holders", "[]"))
@@ -1022,11 +1024,7 @@ def _holders_of(role_meta: dict) -> list[RoleHolder]:
 def _holders_json(old: list[RoleHolder], new: Iterable[RoleHolder]) -> str:
     merged = {h.speaker_key: h for h in old}
     for holder in new:
-        before = merged.get(holder.speaker_key)
-        if before is not None:
-            latest = max(filter(None, [before.latest, holder.latest]), default=None)
-            holder = RoleHolder(holder.speaker_key, before.articles + holder.articles, latest)
-        merged[holder.speaker_key] = holder
+        merged[holder.speaker_key] = holder.plus(merged.get(holder.speaker_key))
     return json.dumps([[h.speaker_key, h.articles, h.latest] for h in merged.values()])
 
 

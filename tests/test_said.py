@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from bot.citing import terms
 from bot.question import analyse
 from bot.said import KEEP_WITHIN, RankedQuote, _score, _select
@@ -195,14 +197,25 @@ def test_any_speech_verb_asks_for_that_persons_words(seeded):
     assert cites(answer, "Asif posted on social media platform X")
 
 
-def test_a_role_is_answered_with_the_person_the_archive_gives_it(seeded):
-    for question in (
-        "what did the defence minister say about civilians",
-        "Does Pakistan target civilians according to the defence minister?",
-    ):
-        answer = seeded.ask(question)
-        assert answer.found and {c.speaker for c in answer.citations} == {ASIF}, question
-        assert cites(answer, "we never target civilians"), question
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        # a role: the person the archive gives it
+        ("what did the defence minister say about civilians", "we never target civilians"),
+        ("Does Pakistan target civilians according to the defence minister?",
+         "we never target civilians"),
+        # questions as people type them
+        ("any quotes from asif on tora bora", "Tora Bora"),
+        ("Asif on Tora Bora - what did they say?", "Tora Bora"),
+        ("what were asif's comments on tora bora", "Tora Bora"),
+        ("Give me Khawaja Asif's quotes on Tora Bora", "Tora Bora"),
+        ("Did Asif say anything about Tora Bora?", "Tora Bora"),
+    ],
+)  # fmt: skip
+def test_asif_however_named_or_asked_is_answered_with_his_words_only(seeded, question, words):
+    answer = seeded.ask(question)
+    assert answer.found and {c.speaker for c in answer.citations} == {ASIF}
+    assert cites(answer, words)
 
 
 def test_who_speaks_for_a_body_is_answered_with_its_spokesman(seeded):
@@ -214,19 +227,6 @@ def test_a_when_question_is_answered_with_the_sentence_holding_the_date(seeded):
     answer = seeded.ask("When did the hostilities between the two countries begin?")
     assert answer.found and cites(answer, "on the night of October 11")
     assert "night of October 11" in answer.citations[0].quote
-
-
-def test_questions_as_people_type_them_get_only_the_persons_words(seeded):
-    for question in (
-        "any quotes from asif on tora bora",
-        "Asif on Tora Bora - what did they say?",
-        "what were asif's comments on tora bora",
-        "Give me Khawaja Asif's quotes on Tora Bora",
-        "Did Asif say anything about Tora Bora?",
-    ):
-        answer = seeded.ask(question)
-        assert answer.found and {c.speaker for c in answer.citations} == {ASIF}, question
-        assert cites(answer, "Tora Bora"), question
 
 
 def test_people_the_archive_never_quotes_are_refused_however_typed(seeded):
