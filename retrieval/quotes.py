@@ -22,6 +22,7 @@ question path reads the stored quotes and never loads a parser.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import re
 import threading
@@ -37,6 +38,7 @@ from retrieval.speakers import (
     BODY_KINDS,
     PERSON,
     Speaker,
+    body_key,
     lexicon,
     make_speaker,
     name_key,
@@ -49,6 +51,7 @@ STRAIGHT = '"'
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _HE_SHE = {"he", "she", "him", "her"}
 _IT = {"it", "its"}
+_PLURAL_PRONOUNS = {"they", "we", "i", "you"}  # "They said": not one new person
 _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
 _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
 _INDEFINITE = {"a", "an", "one", "another", "some", "any"}
@@ -58,8 +61,9 @@ _RELAY_VERBS = {"report", "quote"}  # "…, he said, APP reported": the agency o
 _BARE_ROLES = {"minister", "president", "chairman", "secretary", "director", "spokesman",
                "official", "chief", "head", "member", "leader", "executive", "analyst",
                "economist", "governor", "mr", "mrs", "ms", "dr", "spokeswoman"}  # fmt: skip
-# Part of the ingest signature: a change re-indexes quotes (v6: roles, v7: entities).
-EXTRACTOR_VERSION = "quotes-v7"
+# Part of the ingest signature: a change re-indexes quotes (v6: roles, v7: entities, v8:
+# bodies by short forms, documents' authors, agencies that relay).
+EXTRACTOR_VERSION = "quotes-v8"
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
 # A worker process takes ~2 s to start (Python, spaCy, the pipeline): worth it from this many
 # articles to parse. spaCy holds the GIL for most of its parse, which the encoder's threads
@@ -124,8 +128,10 @@ class _Context:
     full_names: dict[str, Speaker] = field(default_factory=dict)  # key → person
     bodies: dict[str, Speaker] = field(default_factory=dict)  # key → body
     roles: dict[str, Speaker] = field(default_factory=dict)  # "defence minister" → person
+    aliases: dict[str, Speaker] = field(default_factory=dict)  # "mead" → Mead Corp
     last_person: Speaker | None = None
     last_body: Speaker | None = None
+    last_speaking_body: Speaker | None = None  # what "it said" means once a body has spoken
 
     def person(self, text: str) -> Speaker | None:
         """The person a name means here: a surname is whoever bore it last in the article."""
@@ -153,7 +159,18 @@ class _Context:
             person = self.people[words[-1]]
             if len(words) == 1 or person.key.split()[0] == words[0]:
                 return person
-        return self.bodies.get(key)
+        return self.body_named(phrase)
+
+    def body_named(self, phrase: str) -> Speaker | None:
+        """A body of this article by its name or a short form of it ("Mead" for Mead Corp)."""
+        key = body_key(phrase)
+        named = self.bodies.get(key) or self.aliases.get(key)
+        return None if named is _AMBIGUOUS else named
+
+    def body_called(self, noun: str) -> Speaker | None:
+        """The body named last whose name holds `noun`: "the department" after the State
+        Department and the Pentagon is the State Department."""
+        return next((b for b in reversed(self.bodies.values()) if noun in b.key.split()), None)
 
     def bind_role(self, role: str, speaker: Speaker) -> None:
         """A role names one person; a role two people hold ("minister") names no one."""
@@ -183,7 +200,28 @@ class _Context:
         person = self.people.get(speaker.key)
         if person is not None:  # "Treybig" tagged ORG after "James Treybig": still him
             return person
-        return self.bodies.setdefault(speaker.key, speaker)
+        known = self.bodies.pop(speaker.key, speaker)
+        self.bodies[speaker.key] = known  # last in the dict: the body named last
+        for alias in _short_forms(known.key):
+            bound = self.aliases.setdefault(alias, known)
+            if bound != known:
+                self.aliases[alias] = _AMBIGUOUS  # two bodies called "Bond": neither
+        return known
+
+
+def _short_forms(key: str) -> set[str]:
+    """What a body is called after its first mention: "mead corp" → "mead"; "atlas
+    consolidated mining and development corp" → "atlas consolidated mining and development",
+    "atlas". A first word that is an ordinary noun or title ("bank of japan") is no name."""
+    words = key.split()
+    words_list = lexicon()
+    while len(words) > 1 and words[-1] in words_list["corporate_suffixes"]:
+        words = words[:-1]
+    forms = {" ".join(words)}
+    ordinary = words_list["organisation_nouns"] | words_list["titles"]
+    if len(words) > 1 and words[0] not in ordinary and len(words[0]) > 2:
+        forms.add(words[0])
+    return forms - {key}
 
 
 class QuoteExtractor:
@@ -222,7 +260,7 @@ class QuoteExtractor:
             for index, article in enumerate(articles)
             for paragraph in paragraphs_to_parse(article)
         ]
-        texts = (articles[i].text[p.start : p.end] for i, p in pieces)
+        texts = (_for_parser(articles[i].text[p.start : p.end]) for i, p in pieces)
         docs: dict[int, list] = {i: [] for i in range(len(articles))}
         for (index, paragraph), doc in zip(
             pieces, self.nlp.pipe(texts, batch_size=_PIPE_BATCH), strict=True
@@ -230,6 +268,16 @@ class QuoteExtractor:
             docs[index].append((paragraph, doc))
         for index, article in enumerate(articles):
             yield ArticleParse(quotes_of(article, docs[index]), entities_of(docs[index]))
+
+
+_MARKUP_BLANKS = str.maketrans("<>", "  ")
+
+
+def _for_parser(text: str) -> str:
+    """The text spaCy parses: Reuters' "<Bond Corp International Ltd>" marks an unlisted
+    company, and the brackets break the parse of the sentence around it. Blanks keep every
+    offset."""
+    return text.translate(_MARKUP_BLANKS)
 
 
 class QuoteParser:
@@ -344,12 +392,15 @@ def _sentences(text: str, start: int, end: int, continues: bool) -> list[_Senten
     for s, e in sentence_spans(text, start, end):
         piece = text[s:e]
         at_start = inside
-        for ch in piece:
+        for index, ch in enumerate(piece):
             if skip_first_mark and ch in OPEN_QUOTES + STRAIGHT:
                 skip_first_mark = False
                 continue
             if ch == "’" and inside and piece.endswith("’"):
                 inside = False  # ’ is an apostrophe too: it closes only at the sentence's end
+            elif ch == STRAIGHT:
+                before, after = text[s + index - 1 : s + index], text[s + index + 1 : s + index + 2]
+                inside = _after_straight(inside, _spaced(before), _spaced(after, closing=True))
             else:
                 inside = _after_mark(inside, ch)
         marks = any(ch in OPEN_QUOTES + STRAIGHT + "”" for ch in piece)
@@ -448,17 +499,25 @@ def _cue(doc, offset: int, sentence: _Sentence, context: _Context):
             continue
         if token.lemma_.lower() in words["needs_clause"] and not _has_clause(token, sentence):
             continue
+        if any(c.dep_ == "neg" for c in token.children):
+            continue  # "Baldrige did not say what he wanted": no words of his
         subjects = [c for c in token.children if c.dep_ in _SUBJECTS]
+        quoted = _quoted_as_saying(token)
+        if quoted is not None:  # "GNA quoted Botchwey as saying…": Botchwey's words
+            candidates.append((0 if token.dep_ == "ROOT" else 1 + _depth(token), quoted, "say"))
+            continue
         # a parse can hang words of the quotation on the verb as a second subject ("“The
         # gates held…,” said engineer Mara Quell"): the speaker is the one outside the marks
         outside = [c for c in subjects if not _inside_quote_marks(doc, c)]
         subject = (outside or subjects or [None])[0]
+        if subject is None and token.dep_ == "conj":  # "Paulson declined…, but said…"
+            subject = next((c for c in token.head.children if c.dep_ in _SUBJECTS), None)
         if subject is None:
-            subject = _person_just_before(doc, token)
+            subject = _subject_of_description(token) or _person_just_before(doc, token)
         if subject is None:
             continue
         rank = 0 if token.dep_ == "ROOT" else 1 + _depth(token)
-        if token.lemma_.lower() in _RELAY_VERBS:
+        if token.lemma_.lower() in _RELAY_VERBS or _news_outlet(subject):
             rank += 10
         candidates.append((rank, subject, token.lemma_.lower()))
     for _, subject, cue in sorted(candidates, key=lambda c: c[0]):
@@ -468,6 +527,25 @@ def _cue(doc, offset: int, sentence: _Sentence, context: _Context):
         if mention:
             return speaker, mention, cue
     return None
+
+
+def _subject_of_description(verb):
+    """ "<Hoechst Celanese Corp>, recently formed from the merger of…, said": the parser
+    reads the description as the clause said, with the speaker as its subject."""
+    for clause in verb.children:
+        description = clause.dep_ == "ccomp" and clause.tag_ == "VBN" and clause.i < verb.i
+        if description and not any(c.dep_ in ("aux", "auxpass") for c in clause.children):
+            subject = next((c for c in clause.children if c.dep_ in _SUBJECTS), None)
+            if subject is not None and subject.i < clause.i and _entity_of(subject) is not None:
+                return subject
+    return None
+
+
+def _news_outlet(subject) -> bool:
+    """ "the official news agency Tass said": an agency relays the words of a speaker the
+    sentence names in its clause ("The Soviet government said …, Tass said")."""
+    outlets = lexicon()["news_outlet_nouns"]
+    return any(t.lemma_.lower() in outlets for t in subject.subtree if t.i <= subject.i)
 
 
 def _person_just_before(doc, verb):
@@ -483,7 +561,19 @@ def _person_just_before(doc, verb):
 
 
 def _has_clause(verb, sentence: _Sentence) -> bool:
-    return sentence.has_marks or any(c.dep_ in ("ccomp", "xcomp") for c in verb.children)
+    """Words follow the verb: a quotation, a that-clause, or an infinitive of what was said
+    ("expects profits to rise"), not of what was done ("agreed to open its markets")."""
+    clauses = {"ccomp"} if verb.lemma_.lower() in lexicon()["infinitive_is_an_act"] else {
+        "ccomp", "xcomp"}  # fmt: skip
+    return sentence.has_marks or any(c.dep_ in clauses for c in verb.children)
+
+
+def _quoted_as_saying(verb):
+    """The object of "quote … as saying", who is the one speaking."""
+    if verb.lemma_.lower() != "quote":
+        return None
+    saying = any(t.lower_ == "saying" for t in verb.subtree)
+    return next((c for c in verb.children if c.dep_ == "dobj"), None) if saying else None
 
 
 def _depth(token) -> int:
@@ -497,8 +587,32 @@ def _inside_quote_marks(doc, token) -> bool:
     """Is `token` between quote marks within its paragraph (a speaker inside a quotation)?"""
     inside = False
     for other in doc[: token.i]:
-        inside = _after_mark(inside, other.text)
+        if other.text == STRAIGHT:
+            before = other.i == 0 or bool(doc[other.i - 1].whitespace_)
+            after = bool(other.whitespace_) or other.i + 1 == len(doc)
+            after = after or _spaced(doc[other.i + 1].text[:1], closing=True)
+            inside = _after_straight(inside, before, after)
+        else:
+            inside = _after_mark(inside, other.text)
     return inside
+
+
+def _spaced(char: str, closing: bool = False) -> bool:
+    """Is a straight mark's neighbour a gap: the text's edge, a space, or (after the mark)
+    punctuation that ends a clause?"""
+    return not char or char.isspace() or (closing and char in ",.;:!?)]")
+
+
+def _after_straight(inside: bool, gap_before: bool, gap_after: bool) -> bool:
+    """A straight mark faces the way its neighbours say: ` "We` opens, `it," he` closes;
+    written solid on both sides or spaced on both, it turns the state over. Reuters copy
+    often drops the opening mark of a quotation's last paragraph ("…takeovers," Ward said):
+    read by its neighbours, that mark closes and does not open a quotation that never ends."""
+    if gap_before and not gap_after:
+        return True
+    if gap_after and not gap_before:
+        return False
+    return not inside
 
 
 def _after_mark(inside: bool, mark: str) -> bool:
@@ -516,7 +630,12 @@ def _resolve(subject, context: _Context) -> tuple[Speaker | None, str]:
     entity = _entity_of(subject)
     if entity is not None:
         label = entity.label_
+        if label in BODY_KINDS and _described_as_person(entity):
+            label = PERSON  # "Wilson Banks, general manager of…", tagged ORG
         if label == PERSON:
+            body = context.body_named(entity.text)
+            if body is not None and name_key(entity.text) not in context.people:
+                return body, entity.text  # "Mead said", after "Mead Corp said"
             return context.person(entity.text), entity.text
         if label in BODY_KINDS:
             return context.body(entity.text, label), entity.text
@@ -528,14 +647,47 @@ def _resolve(subject, context: _Context) -> tuple[Speaker | None, str]:
     if subject.pos_ == "PRON":
         if lower in _HE_SHE:
             return context.last_person, subject.text
-        if lower in _IT:
-            return context.last_body, subject.text
+        if lower in _IT:  # "Tanjug said the EC refused… It said": the agency still speaks
+            return context.last_speaking_body or context.last_body, subject.text
         return None, subject.text
     if subject.pos_ == "PROPN" and _titled_name(subject):
         return context.person(phrase), phrase  # "group president Francois-Xavier Ortoli"
     if subject.pos_ == "NOUN":
+        named = _named_beside(subject, context)
+        if named is not None:  # "senior vice president of U.S. operations Ian Diery said"
+            return named, phrase
+        if subject.lemma_.lower() in lexicon()["document_nouns"]:
+            return _author(subject, context), phrase
         return _by_role(subject, context), phrase
     return None, phrase
+
+
+def _described_as_person(entity) -> bool:
+    """An entity given a job in apposition ("Wilson Banks, general manager of…")."""
+    people = lexicon()["person_nouns"]
+    return any(
+        c.dep_ == "appos" and c.pos_ == "NOUN" and c.lemma_.lower() in people
+        for c in entity.root.children
+    )
+
+
+def _named_beside(noun, context: _Context) -> Speaker | None:
+    """The person a role noun is written beside: "the group's chief executive, Kjell Nilsson"."""
+    for child in noun.children:
+        entity = _entity_of(child) if child.dep_ == "appos" else None
+        if entity is not None and entity.label_ == PERSON:
+            return context.person(entity.text)
+    return None
+
+
+def _author(document, context: _Context) -> Speaker | None:
+    """Whose document speaks: "the Bundesbank's annual report said", "an Atlas statement
+    said". A document of no one named ("a memorandum of understanding said") is no one's."""
+    for child in document.children:
+        if child.dep_ in ("poss", "compound") and child.pos_ == "PROPN":
+            speaker, _ = _resolve(child, context)
+            return speaker
+    return None
 
 
 def _titled_name(token) -> bool:
@@ -582,14 +734,31 @@ def _by_role(noun, context: _Context) -> Speaker | None:
             bound = context.roles[key]
             return None if bound is _AMBIGUOUS else bound
     if lemma in lexicon()["organisation_nouns"]:
-        return context.last_body
+        return _body_by_noun(noun, context)
     return None
+
+
+def _body_by_noun(noun, context: _Context) -> Speaker | None:
+    """ "the official Tanjug news agency" → Tanjug; "the Soviet government" → a body of that
+    name; "the department" → the body named last with that word, else the last body."""
+    before = [t for t in noun.subtree if t.i < noun.i]
+    if any((_entity_of(t) is not None and _entity_of(t).label_ == PERSON) for t in before):
+        return context.last_body  # "the Reagan administration": not Reagan
+    proper = [t for t in before if t.pos_ == "PROPN" and _entity_of(t) is None]
+    if proper and all(t.i + 1 == u.i for t, u in itertools.pairwise(proper)):
+        return context.body(noun.doc[proper[0].i : proper[-1].i + 1].text, "ORG")
+    places = [t for t in before if (e := _entity_of(t)) is not None and e.label_ in ("NORP", "GPE")]
+    if places and noun.lemma_.lower() == "government":
+        return context.body(f"{places[-1].text} {noun.text}", "ORG")
+    return context.body_called(noun.lemma_.lower()) or context.last_body
 
 
 def _learn_names(doc, context: _Context) -> None:
     """Register the paragraph's people and bodies, and the roles written beside a name."""
     for entity in doc.ents:
-        if entity.label_ == PERSON:
+        if entity.label_ == PERSON or (
+            entity.label_ in BODY_KINDS and _described_as_person(entity)
+        ):
             speaker = context.person(entity.text)
             if speaker is None:
                 continue
@@ -637,6 +806,19 @@ def _roles_beside(entity) -> list[str]:
     return roles
 
 
+def _someone_new_acts(doc, offset: int, sentence: _Sentence) -> bool:
+    """Is the sentence's subject a person brought in unnamed ("a stocks fund manager")?"""
+    people = lexicon()["person_nouns"]
+    for token in doc:
+        if not sentence.start <= offset + token.idx < sentence.end or token.dep_ != "ROOT":
+            continue
+        for subject in (c for c in token.children if c.dep_ in _SUBJECTS):
+            indefinite = any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in subject.children)
+            if indefinite and subject.tag_ == "NN" and subject.lemma_.lower() in people:
+                return True
+    return False
+
+
 def _remember_mentions(doc, offset: int, sentence: _Sentence, context: _Context) -> None:
     """Who spoke or was named last: what "he" and "it" refer to in the next sentences."""
     if sentence.cue and sentence.cue[0] is not None:
@@ -644,14 +826,17 @@ def _remember_mentions(doc, offset: int, sentence: _Sentence, context: _Context)
         if speaker.kind == PERSON:
             context.last_person = speaker
         else:
-            context.last_body = speaker
+            context.last_body = context.last_speaking_body = speaker
         return
     if sentence.cue:
         head = (sentence.cue[1].lower().split() or [""])[-1]
         bodies = lexicon()["organisation_nouns"]
-        if head not in _HE_SHE | _IT | bodies and not head.endswith("s"):
+        if head not in _HE_SHE | _IT | _PLURAL_PRONOUNS | bodies and not head.endswith("s"):
             context.last_person = None  # "a director said": "he" is now him, not a name
             return  # whoever else the sentence names as a subject, it is not the speaker
+    if _someone_new_acts(doc, offset, sentence):
+        context.last_person = None  # "a fund manager … made a prediction. “…,” he said."
+        return
     for entity in doc.ents:
         position = offset + entity.start_char
         if not sentence.start <= position < sentence.end:
