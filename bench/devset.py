@@ -39,6 +39,8 @@ SUBSET = 3000
 _NAME = r"[A-Z][a-z]+(?:\s[A-Z]\.)?(?:\s(?:de|van|von|la|del)\s)?\s?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _SAID_AFTER = re.compile(rf"(?<![A-Za-z] )(?<!\w)(?P<name>{_NAME}) (?:said|told|says|added)\b")
 _SAID_BEFORE = re.compile(rf"[,\"] (?:said|says|added) (?P<name>{_NAME})(?:,|\.$| of )")
+# After "said X" (and X's description), a verb of X's own: X is the news, not the speaker.
+_CLAUSE_SUBJECT = re.compile(r"(?:[^,.]*,)?\s*(?:has|have|had|was|were|is|will|would)\b")
 _NOT_FIRST = {
     "The", "A", "An", "In", "On", "But", "And", "He", "She", "It", "They", "Reuters", "Bank",
     "Company", "Corp", "Inc", "Ltd", "Group", "Department", "Ministry", "Officials", "Analysts",
@@ -106,6 +108,8 @@ def gold_quotes(articles: list) -> list[dict]:
                     name = " ".join(match.group("name").split())
                     if name.split()[0] in _NOT_FIRST or len(sentence.split()) < 8:
                         continue
+                    if pattern is _SAID_BEFORE and _CLAUSE_SUBJECT.match(sentence, match.end()):
+                        continue  # "X Corp said Juergen Dormann, …, has been named": not his
                     found.append(
                         {
                             "article_id": article.id,
@@ -144,10 +148,14 @@ def topic_of(sentence: str, name: str, frequency: Counter, nlp) -> str | None:
     return best
 
 
-def is_person(sentence: str, name: str, nlp) -> bool:
+def is_person(sentence: str, name: str, nlp, article_text: str = "") -> bool:
     """spaCy's NER calls the name a person (companies speak in Reuters too, "X Corp said"),
-    and it carries no company word (NER takes "Airgas Inc" for a person now and then)."""
+    and it carries no company word, here or where the article names it in full (NER takes
+    "Airgas Inc" and "Best Buy", of "Best Buy Co Inc", for people now and then)."""
     if set(name.split()) & _COMPANY_WORDS:
+        return False
+    written = re.finditer(rf"\b{re.escape(name)}\s+(\w+)", article_text)
+    if any(m.group(1) in _COMPANY_WORDS for m in written):
         return False
     return any(e.label_ == "PERSON" and name in e.text for e in nlp(sentence).ents)
 
@@ -172,7 +180,11 @@ def build(count: int, seed: int = 7) -> dict:
     frequency: Counter = Counter()
     for article in articles:
         frequency.update(set(tokenize(article.text)))
-    golds = [g for g in gold_quotes(articles) if is_person(g["sentence"], g["name"], nlp)]
+    golds = [
+        g
+        for g in gold_quotes(articles)
+        if is_person(g["sentence"], g["name"], nlp, texts[g["article_id"]])
+    ]
     rng.shuffle(golds)
     by_person: dict[str, list[dict]] = defaultdict(list)
     for gold in golds:

@@ -42,6 +42,7 @@ from retrieval.speakers import (
     lexicon,
     make_speaker,
     name_key,
+    short_forms,
     speech_verb_forms,
 )
 
@@ -140,6 +141,9 @@ class _Context:
             return None
         if len(speaker.key.split()) == 1:
             return self.people.setdefault(speaker.surname, speaker)
+        longer = [p for k, p in self.full_names.items() if k.endswith(" " + speaker.key)]
+        if len(longer) == 1:  # "Leao Franco" after "Jorge Luis Leao Franco": the same man
+            return longer[0]
         known = self.full_names.setdefault(speaker.key, speaker)
         self.people[speaker.surname] = known
         return known
@@ -202,26 +206,11 @@ class _Context:
             return person
         known = self.bodies.pop(speaker.key, speaker)
         self.bodies[speaker.key] = known  # last in the dict: the body named last
-        for alias in _short_forms(known.key):
+        for alias in short_forms(known.key, first_word=True):
             bound = self.aliases.setdefault(alias, known)
             if bound != known:
                 self.aliases[alias] = _AMBIGUOUS  # two bodies called "Bond": neither
         return known
-
-
-def _short_forms(key: str) -> set[str]:
-    """What a body is called after its first mention: "mead corp" → "mead"; "atlas
-    consolidated mining and development corp" → "atlas consolidated mining and development",
-    "atlas". A first word that is an ordinary noun or title ("bank of japan") is no name."""
-    words = key.split()
-    words_list = lexicon()
-    while len(words) > 1 and words[-1] in words_list["corporate_suffixes"]:
-        words = words[:-1]
-    forms = {" ".join(words)}
-    ordinary = words_list["organisation_nouns"] | words_list["titles"]
-    if len(words) > 1 and words[0] not in ordinary and len(words[0]) > 2:
-        forms.add(words[0])
-    return forms - {key}
 
 
 class QuoteExtractor:
@@ -640,6 +629,9 @@ def _resolve(subject, context: _Context) -> tuple[Speaker | None, str]:
         if label in BODY_KINDS:
             return context.body(entity.text, label), entity.text
     phrase = _phrase(subject)
+    titled = _person_after_title(subject)
+    if titled is not None:  # "President of the Brazilian Coffee Institute Jorio Dauster told"
+        return context.person(titled.text), phrase
     known = context.known(phrase) if subject.text[:1].isupper() else None
     if known is not None:  # a name met earlier, whatever the tagger made of it here
         return known, phrase
@@ -660,6 +652,22 @@ def _resolve(subject, context: _Context) -> tuple[Speaker | None, str]:
             return _author(subject, context), phrase
         return _by_role(subject, context), phrase
     return None, phrase
+
+
+def _person_after_title(subject):
+    """The person a title phrase ends with, when the parser made the title the subject:
+    "GATT director-general for agriculture Jean-Marc Lucq told reporters"."""
+    words = lexicon()
+    if subject.lemma_.lower() not in words["titles"] | words["person_nouns"]:
+        return None
+    if _entity_of(subject) is not None or any(
+        c.dep_ == "det" and c.lower_ in _INDEFINITE for c in subject.children
+    ):
+        return None  # "an aide to Chirac told reporters": the aide, unnamed
+    last = _entity_of(subject.right_edge)
+    if last is None or last.label_ != PERSON or last.root.head.lower_ == "to":
+        return None
+    return last
 
 
 def _described_as_person(entity) -> bool:

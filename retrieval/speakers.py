@@ -105,6 +105,22 @@ def body_key(name: str) -> str:
     return " ".join(fold(_body_name(name)).replace(".", " ").split())
 
 
+def short_forms(key: str, first_word: bool = False) -> set[str]:
+    """What a body is called after its first mention: "mead corp" → "mead"; within one
+    article also its first word ("atlas consolidated mining and development corp" → "atlas"),
+    unless that is an ordinary noun or title ("bank of japan"). Across the archive a first
+    word names too many bodies ("federal"): only the name without its corporate suffix."""
+    words = key.split()
+    words_list = lexicon()
+    while len(words) > 1 and words[-1] in words_list["corporate_suffixes"]:
+        words = words[:-1]
+    forms = {" ".join(words)}
+    ordinary = words_list["organisation_nouns"] | words_list["titles"]
+    if first_word and len(words) > 1 and words[0] not in ordinary and len(words[0]) > 2:
+        forms.add(words[0])
+    return forms - {key}
+
+
 def make_speaker(name: str, kind: str) -> Speaker:
     """A speaker from a name as written; a body keeps its words ("Agriculture Department"),
     a person loses titles ("Defence Minister Khawaja Asif" → "Khawaja Asif")."""
@@ -119,7 +135,8 @@ def matches(asked: str, speaker: Speaker) -> bool:
     this speaker? A one-word name matches a surname; a longer one the whole name, or its
     first-name initial with the surname ("K. Asif")."""
     if speaker.kind != PERSON:
-        return body_key(asked) == speaker.key
+        asked_key = body_key(asked)
+        return asked_key == speaker.key or asked_key in short_forms(speaker.key)
     key = name_key(asked)
     if not key:
         return False

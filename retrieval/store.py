@@ -38,7 +38,7 @@ from retrieval.articles import Article, Paragraph
 from retrieval.chunking import Chunk, chunk_id
 from retrieval.quotes import Quote
 from retrieval.settings import Settings
-from retrieval.speakers import Speaker
+from retrieval.speakers import PERSON, Speaker, short_forms
 
 _GENERATION_ID = "__generation__"
 _REMOVED_PREFIX = "__removed__"  # a tombstone per removed article, so derived indexes follow
@@ -731,7 +731,7 @@ class ChunkStore:
         they are quoted, and no filter over the manifest (~140 ms at 700,000 articles).
         A record may outlive its speaker's last article: check the quote lookup."""
         self._ensure_speaker_records()
-        surnames = {key.split()[-1] for key in keys if key}
+        surnames = {key.split()[-1] for key in keys if key} | set(keys)  # "best buy" too
         bearers = self.articles.get(ids=[_SURNAME_PREFIX + s for s in surnames],
                                     include=["metadatas"])  # fmt: skip
         wanted = set(keys).union(*(_keys_of(meta) for meta in bearers["metadatas"]))
@@ -814,6 +814,9 @@ class ChunkStore:
         by_surname: dict[str, set[str]] = {}
         for meta in speakers:
             by_surname.setdefault(meta["surname"], set()).add(meta["speaker_key"])
+            if meta["speaker_kind"] != PERSON:  # "Best Buy" and "Mead" find their bodies
+                for form in short_forms(meta["speaker_key"]):
+                    by_surname.setdefault(form, set()).add(meta["speaker_key"])
         for batch in _batches(sorted(by_surname), 500):
             ids = [_SURNAME_PREFIX + surname for surname in batch]
             known = self.articles.get(ids=ids, include=["metadatas"])
