@@ -9,7 +9,9 @@ Targets (2 cores): warm p50 ≤ 60 ms, p95 ≤ 150 ms.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -61,8 +63,10 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--asks", type=int, default=200)
     args = parser.parse_args()
-    desk = build(args.chunks)
-    chunks = desk.store.count_chunks()
+    chunks = build(args.chunks).store.count_chunks()
+    gc.collect()  # the builder's encoder and its threads go before the cold runs
+    first, colds = cold_asks(runs=6)
+    desk = Newsdesk(bench_settings(DATA / "store", DATA / "articles"))
     for question in QUESTIONS:  # warm: model loaded, BM25 index built
         desk.ask(question)
     latencies = []
@@ -71,23 +75,7 @@ def main() -> None:
         desk.ask(QUESTIONS[i % len(QUESTIONS)])
         latencies.append((time.perf_counter() - started) * 1000)
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
-
-    env = {
-        **os.environ,
-        "NEWSDESK_DATA_DIR": str(DATA / "store"),
-        "NEWSDESK_ARTICLES_DIRS": str(DATA / "articles"),
-    }
-    colds = []
-    for _ in range(3):
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "bot.cli", "ask", "--json", QUESTIONS[0]],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        colds.append(time.perf_counter() - started)
-    cold = sorted(colds)[1]
+    cold = statistics.median(colds)
     figures = {
         "chunks": chunks,
         "articles": desk.store.count_articles(),
@@ -96,6 +84,7 @@ def main() -> None:
         "warm_p95_ms": round(p95, 1),
         "cold_cli_ask_s_median": round(cold, 2),
         "cold_cli_ask_s_all": [round(c, 2) for c in colds],
+        "first_cli_ask_after_build_s": round(first, 2),
     }
     report(
         "query",
@@ -103,10 +92,33 @@ def main() -> None:
             ("chunks indexed", str(chunks), "≥ 10,000"),
             ("warm ask p50", f"{p50:.1f} ms", "≤ 60 ms"),
             ("warm ask p95", f"{p95:.1f} ms", "≤ 150 ms"),
-            ("cold `newsdesk ask` (median of 3)", f"{cold:.2f} s", ""),
+            (f"cold `newsdesk ask` (median of {len(colds)})", f"{cold:.2f} s", "≤ 1.5 s"),
+            ("first `newsdesk ask` after the build (disk cache cold)", f"{first:.2f} s", ""),
         ],
         figures,
     )
+
+
+def cold_asks(runs: int) -> tuple[float, list[float]]:
+    """Seconds for `newsdesk ask` in a fresh process, `runs` times, with no other newsdesk
+    process alive (an encoder's idle threads would share the 2 cores). The first run reads
+    the store from a cold disk cache: reported apart."""
+    env = {
+        **os.environ,
+        "NEWSDESK_DATA_DIR": str(DATA / "store"),
+        "NEWSDESK_ARTICLES_DIRS": str(DATA / "articles"),
+    }
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "ask", "--json", QUESTIONS[0]],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        times.append(time.perf_counter() - started)
+    return times[0], times[1:]
 
 
 if __name__ == "__main__":
