@@ -80,7 +80,7 @@ def main() -> None:
         watching = desk.watch(on_poll=lambda report: first_poll.set())
         first_poll.wait(900)  # reported after its entries are indexed
         first_fill = time.perf_counter() - started
-        initial = desk.store.count_articles()
+        initial = desk.store.manifest.count_articles()
         print(f"first poll: {initial} entries in {first_fill:.1f} s", flush=True)
 
         delays = _publish_and_wait(desk, site, base, plans)
@@ -141,7 +141,7 @@ def _publish_and_wait(desk: Newsdesk, site: Site, base: str, plans: dict) -> lis
     def watch_manifest() -> None:
         while not stop.is_set():
             waiting = [key for key in published if key not in done]
-            for key in desk.store.live_versions(waiting):
+            for key in desk.store.manifest.live_versions(waiting):
                 done[key] = time.perf_counter()
             time.sleep(0.05)
 

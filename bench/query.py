@@ -78,7 +78,7 @@ def main() -> None:
     cold = statistics.median(colds)
     figures = {
         "chunks": chunks,
-        "articles": desk.store.count_articles(),
+        "articles": desk.store.manifest.count_articles(),
         "asks": args.asks,
         "warm_p50_ms": round(p50, 1),
         "warm_p95_ms": round(p95, 1),

@@ -62,11 +62,12 @@ def burst(desk: Newsdesk, folder: Path, count: int) -> tuple[float, float]:
     paths = make_corpus(staging, count, paragraphs=1, seed=7, prefix="burst")
     texts = [c.text for p in paths for c in desk.ingestor.chunker.split(_article(p))]
     raw_bound = raw_encode_rate(desk.embedder, texts) * count / max(1, len(texts))
-    before = desk.store.count_articles()
+    before = desk.store.manifest.count_articles()
     started = time.monotonic()
     for path in paths:
         path.rename(folder / path.name)
-    assert wait_for(lambda: desk.store.count_articles() >= before + count, timeout=600, poll=0.2)
+    indexed = desk.store.manifest.count_articles
+    assert wait_for(lambda: indexed() >= before + count, timeout=600, poll=0.2)
     return count / (time.monotonic() - started), raw_bound
 
 

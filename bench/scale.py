@@ -93,7 +93,8 @@ def fill(data_dir: Path, size: int, chroma_url: str | None) -> None:
     encode = desk.embedder.embed if real else stand_in_vectors
     chunker, signature = desk.ingestor.chunker, desk.ingestor.signature
     written, started = desk.store.count_chunks(), time.perf_counter()
-    copy = -(-desk.store.count_articles() // len(articles))  # past every copy already written
+    # past every copy already written
+    copy = -(-desk.store.manifest.count_articles() // len(articles))
     while written < size:
         batch: list = []
         for article in articles:
@@ -227,7 +228,7 @@ def measure(data_dir: Path, size: int, mode: str, asks: int, chroma_url: str | N
     figures = {
         "mode": mode,
         "chunks": chunks,
-        "articles": desk.store.count_articles(),
+        "articles": desk.store.manifest.count_articles(),
         "quotes": desk.store.count_quotes(),
         "vectors": "real model" if size <= REAL_VECTORS_UP_TO else "deterministic stand-in",
         "lexical_first_build_s": round(first_sync / 1000, 1),

@@ -82,7 +82,7 @@ def ask(
     filters = SearchFilters(_date(since, "--since"), _date(until, "--until"), source)
     newsdesk = _newsdesk()
     with _store_errors():
-        if newsdesk.store.is_empty() and not as_json:
+        if newsdesk.store.manifest.is_empty() and not as_json:
             errors.print("[dim]The archive is empty: indexing the article folders first…[/]")
         _report_quietly(newsdesk.ensure_indexed(), as_json)
         answer = newsdesk.ask(question, filters=filters)

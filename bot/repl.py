@@ -26,7 +26,7 @@ Commands: /quotes NAME [about TOPIC] · /speakers [NAME] · /new starts a new co
 
 def run_repl(newsdesk: Newsdesk, console: Console) -> None:
     console.print("[bold]newsdesk[/] — ask the archive. /help for help, Ctrl-D to leave.")
-    if newsdesk.store.is_empty():
+    if newsdesk.store.manifest.is_empty():
         console.print("[dim]Indexing the article folders first…[/]")
     newsdesk.ensure_indexed()
     conversation = Conversation()

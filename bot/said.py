@@ -193,7 +193,7 @@ class SpeechAnswerer:
         runs = ngrams(words)
         keys = {key for *_, run in runs for key in (name_key(run), body_key(run)) if key}
         lookup = self.searcher.quote_lookup()
-        named = [s for s in self.store.speakers_named(sorted(keys)) if lookup.quoted(s.key)]
+        named = [s for s in self.store.speakers.named(sorted(keys)) if lookup.quoted(s.key)]
         phrases = role_phrases(words) + spoken_for(question.text, words)
         roles = self._role_holders([phrase for *_, phrase in phrases])
         mention = best(candidates(words, named, roles, question.text))
@@ -210,10 +210,10 @@ class SpeechAnswerer:
 
     def _role_holders(self, phrases: list[str]) -> dict[str, list[Speaker]]:
         """Role phrase → the quoted speakers the archive binds it to, most bound first."""
-        table = self.store.roles_named(phrases)
+        table = self.store.speakers.roles_named(phrases)
         keys = [holder.speaker_key for holders in table.values() for holder in holders]
         lookup = self.searcher.quote_lookup()
-        speakers = {s.key: s for s in self.store.speakers_keyed(keys) if lookup.quoted(s.key)}
+        speakers = {s.key: s for s in self.store.speakers.keyed(keys) if lookup.quoted(s.key)}
         return {
             role: [speakers[h.speaker_key] for h in holders if h.speaker_key in speakers]
             for role, holders in table.items()
@@ -240,10 +240,10 @@ class SpeechAnswerer:
 
     def speakers(self) -> list[Speaker]:
         """Every quoted speaker, read once per generation (typos, "did you mean")."""
-        generation = self.store.generation()
+        generation = self.store.manifest.generation()
         if self._speakers is None or self._speakers[0] != generation:
             lookup = self.searcher.quote_lookup()
-            quoted = [s for s in self.store.all_speakers() if lookup.quoted(s.key)]
+            quoted = [s for s in self.store.speakers.everyone() if lookup.quoted(s.key)]
             self._speakers = (generation, quoted)
         return self._speakers[1]
 
@@ -288,7 +288,7 @@ class SpeechAnswerer:
         keys = [key for key in {name_key(asked), body_key(asked)} if key]
         if not keys:
             return []
-        named = [s for s in self.store.speakers_named(keys) if matches(asked, s)]
+        named = [s for s in self.store.speakers.named(keys) if matches(asked, s)]
         lookup = self.searcher.quote_lookup()
         return [s for s in named if lookup.quoted(s.key)]
 

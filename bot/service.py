@@ -87,7 +87,7 @@ class Newsdesk:
         """A date range cannot place undated articles: say how many it left out."""
         if filters is None or not filters.by_date:
             return answer
-        undated = self.store.count_undated(filters.source)
+        undated = self.store.manifest.count_undated(filters.source)
         if not undated:
             return replace(answer, undated_left_out=0)
         plural = "article was" if undated == 1 else "articles were"
@@ -100,7 +100,7 @@ class Newsdesk:
 
     def ensure_indexed(self, on_progress: ProgressCallback | None = None) -> IngestReport | None:
         """Index the configured folders (the seeds by default) if the store holds nothing."""
-        if not self.store.is_empty():
+        if not self.store.manifest.is_empty():
             return None
         return self.refresh(on_progress)
 
@@ -210,7 +210,7 @@ class Newsdesk:
         self.ensure_indexed()
         wanted = set(s.key for s in self.speech.resolve(name)) if name else None
         metas = self.store.all_quote_metadata()
-        live = self.store.manifest_entries({meta["article_id"] for meta in metas})
+        live = self.store.manifest.entries({meta["article_id"] for meta in metas})
         table: dict[str, dict] = {}
         for meta in metas:
             entry = live.get(meta["article_id"])
@@ -241,10 +241,10 @@ class Newsdesk:
 
     def stats(self) -> dict:
         return {
-            "articles": self.store.count_articles(),
+            "articles": self.store.manifest.count_articles(),
             "chunks": self.store.count_chunks(),
             "quotes": self.store.count_quotes(),
-            "last_refresh": self.store.last_refresh(),
+            "last_refresh": self.store.manifest.last_refresh(),
             "embedding_model": self.embedder.name,
             "answerer": self.answerer.name,
             "store": self.store.location,

@@ -187,21 +187,21 @@ class Ingestor:
     def _may_have_vanished(self, scan: _Scan) -> Iterable[IndexedArticle]:
         """The records at the files scanned, when they are the whole manifest (the usual
         refresh); else every record, page by page, to find the articles of deleted files."""
-        if self.store.count_articles() == len(scan.indexed):
+        if self.store.manifest.count_articles() == len(scan.indexed):
             return scan.indexed
-        return self.store.iter_manifest()
+        return self.store.manifest.iter_entries()
 
     def forget(self, paths: Iterable[Path]) -> IngestReport:
         """Remove the articles read from these files (or from files under these folders)."""
         started = time.perf_counter()
         report = IngestReport()
         places = [Path(p).expanduser().resolve() for p in paths]
-        candidates = self.store.entries_at(str(place) for place in places)
+        candidates = self.store.manifest.entries_at(str(place) for place in places)
         folders = [p for p in places if str(p) not in {entry.path for entry in candidates}]
         if folders:  # a deleted folder, not a file: its articles are found by a sweep
             candidates += [
                 entry
-                for entry in self.store.iter_manifest()
+                for entry in self.store.manifest.iter_entries()
                 if any(Path(entry.path).is_relative_to(folder) for folder in folders)
             ]
         gone = list(dict.fromkeys(e.id for e in candidates if not Path(e.path).exists()))
@@ -219,11 +219,11 @@ class Ingestor:
         on_progress: ProgressCallback | None,
     ) -> None:
         """Write under this writer's marker (the store sweeps what dead writers left)."""
-        self.store.begin_writing()
+        self.store.lease.begin(sweep=self.store.vacuum)
         self._write(pending, report, on_progress)
         self.store.remove_articles(gone)
         report.removed = gone
-        self.store.end_writing()
+        self.store.lease.end()
 
     def _scan(
         self,
@@ -234,7 +234,7 @@ class Ingestor:
         """Read the files whose stamp changed. Only these files' manifest records are read,
         so an ingest costs its own files."""
         found = list(discover(paths, roots))
-        scan = _Scan(indexed=self.store.entries_at(str(file) for file, _ in found))
+        scan = _Scan(indexed=self.store.manifest.entries_at(str(file) for file, _ in found))
         by_path: dict[str, list[IndexedArticle]] = defaultdict(list)
         for entry in scan.indexed:
             by_path[entry.path].append(entry)
@@ -263,7 +263,7 @@ class Ingestor:
                     continue
                 seen_ids.add(article.id)
                 reads.append(_Read(article, str(file), stat.st_mtime_ns, stat.st_size))
-        indexed = self.store.manifest_entries(read.article.id for read in reads)
+        indexed = self.store.manifest.entries(read.article.id for read in reads)
         for read in reads:
             read.old = indexed.get(read.article.id)
         return scan
@@ -316,7 +316,7 @@ class Ingestor:
                 report.unchanged += 1
             else:
                 pending.append(item)
-        self.store.touch_articles(touched)
+        self.store.manifest.touch(touched)
         return pending
 
     def _boilerplate(self, reads: list[_Read], kept_groups: set[str]) -> dict[str, Boilerplate]:
@@ -325,14 +325,14 @@ class Ingestor:
         them)."""
         candidates = [Candidate(r.article.id, r.group, r.segments) for r in reads]
         recurring = self.segment_counts.recurring(candidates, also=kept_groups)
-        stored = self.store.boilerplate_texts()
+        stored = self.store.boilerplate.texts()
         result: dict[str, Boilerplate] = {}
         for group, keys in recurring.items():
             texts = set(stored.get(group, ()))
             for read in (r for r in reads if r.group == group and keys & r.segments):
                 texts |= recurring_texts(read.article, keys)
             if texts != set(stored.get(group, ())):
-                self.store.save_boilerplate_texts(group, sorted(texts))
+                self.store.boilerplate.save(group, sorted(texts))
             result[group] = Boilerplate(frozenset(keys), tuple(sorted(texts)))
         return result
 

@@ -95,7 +95,7 @@ class LexicalIndex:
     # -- keeping current ------------------------------------------------------------------
     def sync(self) -> int:
         """Bring the index to the store's generation; returns how many articles it re-read."""
-        head = self.store.head()
+        head = self.store.manifest.head()
         if head.generation == self._synced_generation:
             return 0
         with machine_lock(self.directory / "lock"), self._state() as state:  # one writer
@@ -118,7 +118,7 @@ class LexicalIndex:
         """Index every published chunk: once per store and layout, never per new article."""
         live: dict[str, str] = {}
         watermark = 0.0
-        for entry in self.store.iter_manifest():
+        for entry in self.store.manifest.iter_entries():
             live[entry.id] = entry.content_hash
             watermark = max(watermark, entry.changed_at)
         writer = self.index.writer(_REBUILD_HEAP, 1)
@@ -136,7 +136,7 @@ class LexicalIndex:
     def _apply_changes(self, state: _State) -> int:
         """Re-read only the articles whose manifest records changed since the last sync."""
         since = float(state.get("watermark") or 0.0) - CHANGE_SLACK_S
-        changes = self.store.changes_since(since)
+        changes = self.store.manifest.changes_since(since)
         if not changes:
             return 0
         truth = _published_versions(self.store, changes)
@@ -252,7 +252,7 @@ def _published_versions(store: ChunkStore, changes: list[StoreChange]) -> dict[s
     for change in sorted(changes, key=lambda c: c.changed_at):
         truth[change.article_id] = change.content_hash
     gone = [aid for aid, digest in truth.items() if digest is None]
-    truth.update(store.live_versions(gone))
+    truth.update(store.manifest.live_versions(gone))
     return truth
 
 

@@ -100,7 +100,7 @@ class Searcher:
 
     def _published(self, hits: list[Hit], k: int) -> list[Hit]:
         """Only chunks of the article versions the manifest has published (see store.py)."""
-        live = self.store.live_versions(h.chunk.article_id for h in hits)
+        live = self.store.manifest.live_versions(h.chunk.article_id for h in hits)
         return [h for h in hits if live.get(h.chunk.article_id) == h.chunk.content_hash][:k]
 
     def _dense(self, query: str, depth: int, filters: SearchFilters) -> list[tuple[Chunk, float]]:

@@ -91,7 +91,7 @@ class SegmentCounts:
     # -- keeping current ------------------------------------------------------------------
     def sync(self) -> None:
         """Bring the counts to the store's generation, from the manifest's changes."""
-        head = self.store.head()
+        head = self.store.manifest.head()
         if head.generation == self._synced_generation:
             return
         with machine_lock(self.path.with_suffix(".lock")), self._db() as db:
@@ -108,7 +108,7 @@ class SegmentCounts:
         for table in ("articles", "sizes", "counts"):
             db.execute(f"DELETE FROM {table}")
         watermark = 0.0
-        for entry in self.store.iter_manifest():
+        for entry in self.store.manifest.iter_entries():
             db.execute("INSERT INTO articles VALUES (?, ?, ?)", _row(entry))
             watermark = max(watermark, entry.changed_at)
         db.execute("INSERT INTO sizes SELECT grp, COUNT(*) FROM articles GROUP BY grp")
@@ -120,11 +120,11 @@ class SegmentCounts:
 
     def _apply_changes(self, db: sqlite3.Connection, watermark: float) -> None:
         """Re-count only the articles whose manifest records changed since the last sync."""
-        changes = self.store.changes_since(watermark - CHANGE_SLACK_S)
+        changes = self.store.manifest.changes_since(watermark - CHANGE_SLACK_S)
         if not changes:
             return
         changed = list(dict.fromkeys(change.article_id for change in changes))
-        now = self.store.manifest_entries(changed)
+        now = self.store.manifest.entries(changed)
         before = _rows(db, changed)
         for article_id in changed:
             entry = now.get(article_id)

@@ -66,7 +66,7 @@ def test_follow_up_question_keeps_the_topic(seeded):
 def test_empty_archive_is_indexed_from_the_articles_folder_on_first_ask(newsdesk):
     assert newsdesk.store.count_chunks() == 0
     answer = newsdesk.ask("What did Asif say about Tora Bora?")
-    assert answer.found and newsdesk.store.count_articles() == 2
+    assert answer.found and newsdesk.store.manifest.count_articles() == 2
 
 
 def test_pronoun_speaker_is_named_in_brackets_while_the_quote_stays_exact(seeded):

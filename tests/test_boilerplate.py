@@ -73,10 +73,10 @@ def test_a_share_bar_repeated_across_20_articles_is_neither_indexed_nor_quoted(t
     reuters.write_jsonl(folder / "rest.jsonl", records[3:])
     report = desk.refresh()
     assert report.stripped.articles == 20  # the first three were re-stripped too
-    assert desk.store.count_articles() == 20
+    assert desk.store.manifest.count_articles() == 20
 
     _, texts, _ = desk.store.all_chunks()
-    stored = desk.store.get_articles(desk.store.manifest()).values()
+    stored = desk.store.get_articles(desk.store.manifest.all_entries()).values()
     for text in [*texts, *(article.text for article in stored)]:
         assert "Connect with us" not in text and "KSE-100" not in text
 

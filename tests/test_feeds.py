@@ -80,25 +80,25 @@ def test_a_repoll_is_all_304s_and_adds_nothing(desk, site):
     desk.add_feed(f"{site.base}/rss.xml")
     desk.add_feed(f"{site.base}/atom.xml")
     desk.poll_feeds()
-    articles = desk.store.count_articles()
+    articles = desk.store.manifest.count_articles()
     start = len(site.requests)
     polled, indexed = desk.poll_feeds()
     assert indexed is None and polled.written == [] and polled.replaced == []
     assert sorted(site.requests_since(start)) == [("/atom.xml", 304), ("/rss.xml", 304)]
     assert polled.not_modified == 2
-    assert desk.store.count_articles() == articles
+    assert desk.store.manifest.count_articles() == articles
 
 
 def test_an_updated_entry_replaces_its_old_version(desk, site):
     desk.add_feed(f"{site.base}/rss.xml")
     desk.poll_feeds()
-    articles = desk.store.count_articles()
+    articles = desk.store.manifest.count_articles()
     items = site.feeds["/rss.xml"][1]
     corrected = DUAM.replace("in March", "in April").replace("40 million", "45 million")
     items[0] = Item("duamor-quay", "Duamor quay to open in April", corrected, time.time())
     polled, indexed = desk.poll_feeds()
     assert len(polled.replaced) == 1 and indexed.updated
-    assert desk.store.count_articles() == articles
+    assert desk.store.manifest.count_articles() == articles
     texts = [a.text for a in desk.store.get_articles(indexed.updated).values()]
     assert "45 million" in texts[0] and "40 million" not in texts[0]
     answer = desk.ask("How much did the Duamor quay cost?")

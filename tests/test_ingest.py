@@ -49,7 +49,8 @@ def test_changed_file_replaces_its_chunks_without_orphans(newsdesk: Newsdesk, ar
     ids = chunk_ids(newsdesk)
     assert len(ids) == len(set(ids))
     mine = [i for i in ids if i.startswith("002_4d1c700f71ed2180.txt::")]
-    assert len(mine) == newsdesk.store.manifest()["002_4d1c700f71ed2180.txt"].chunk_count == 1
+    entry = newsdesk.store.manifest.all_entries()["002_4d1c700f71ed2180.txt"]
+    assert len(mine) == entry.chunk_count == 1
 
 
 def test_deleted_file_is_removed_on_refresh(newsdesk: Newsdesk, articles_dir: Path):
@@ -58,7 +59,7 @@ def test_deleted_file_is_removed_on_refresh(newsdesk: Newsdesk, articles_dir: Pa
     report = newsdesk.refresh()
     assert report.removed == ["000_18c95c43f10e2761.txt"]
     assert not any(i.startswith("000_") for i in chunk_ids(newsdesk))
-    assert newsdesk.store.count_articles() == 1
+    assert newsdesk.store.manifest.count_articles() == 1
 
 
 def test_bad_file_does_not_stop_the_batch_or_lose_its_indexed_version(
@@ -83,7 +84,7 @@ def test_ingest_of_explicit_files_never_removes_others(newsdesk: Newsdesk, tmp_p
     extra.write_text("---\ntitle: Elsewhere\ndate: 2025-12-02\n---\nA note from elsewhere.\n")
     report = newsdesk.ingest([extra])
     assert report.added == ["one.md"] and report.removed == []
-    assert newsdesk.store.count_articles() == 3
+    assert newsdesk.store.manifest.count_articles() == 3
 
 
 @pytest.mark.slow
@@ -116,7 +117,7 @@ def test_killed_ingest_is_completed_by_the_next_refresh(tmp_path: Path):
     process.send_signal(signal.SIGKILL)
     process.wait()
 
-    partial = desk.store.count_articles()
+    partial = desk.store.manifest.count_articles()
     assert partial < 120
     report = desk.refresh()
     assert report.added and report.failed == []
@@ -130,7 +131,7 @@ def test_killed_ingest_is_completed_by_the_next_refresh(tmp_path: Path):
     )
     ids = chunk_ids(desk)
     assert len(ids) == len(set(ids)) == expected
-    assert desk.store.count_articles() == 120
+    assert desk.store.manifest.count_articles() == 120
     assert desk.refresh().chunks_embedded == 0
 
 
@@ -191,7 +192,7 @@ def test_quotes_follow_their_article_through_update_and_removal(
     newsdesk.refresh()
     mine = [q for q in quote_records(newsdesk) if q["article_id"] == october]
     assert [(q["speaker"], q["content_hash"]) for q in mine] == [
-        ("Asif", newsdesk.store.manifest()[october].content_hash)
+        ("Asif", newsdesk.store.manifest.all_entries()[october].content_hash)
     ]  # the old version's quotes are gone, not hidden
     (articles_dir / october).unlink()
     newsdesk.refresh()
@@ -201,7 +202,7 @@ def test_quotes_follow_their_article_through_update_and_removal(
 def test_vacuum_sweeps_quotes_no_published_version_owns(newsdesk: Newsdesk):
     newsdesk.refresh()
     before = newsdesk.store.count_quotes()
-    article = newsdesk.store.manifest()["000_18c95c43f10e2761.txt"]
+    article = newsdesk.store.manifest.all_entries()["000_18c95c43f10e2761.txt"]
     stray = dict(quote_records(newsdesk)[0], content_hash="not-published")
     newsdesk.store.quotes.upsert(
         ids=["stray-quote"], embeddings=[[0.1] * 384], documents=["x"], metadatas=[stray]
@@ -230,9 +231,9 @@ def test_a_new_chunk_size_leaves_no_chunk_of_the_old_cut(tmp_path, articles_dir)
 def _whole_reads(desk: Newsdesk) -> list[str]:
     """Record every read of the whole manifest from now on."""
     calls: list[str] = []
-    for name in ("manifest", "iter_manifest"):
-        original = getattr(desk.store, name)
-        setattr(desk.store, name, lambda o=original, n=name: calls.append(n) or o())
+    for name in ("all_entries", "iter_entries"):
+        original = getattr(desk.store.manifest, name)
+        setattr(desk.store.manifest, name, lambda o=original, n=name: calls.append(n) or o())
     return calls
 
 
@@ -269,7 +270,7 @@ def _scraped(folder: Path, name: str, story: str) -> Path:
 
 
 def _indexed_text(desk: Newsdesk, article_id: str) -> str:
-    return desk.store.get_articles(desk.store.manifest_entries([article_id]))[article_id].text
+    return desk.store.get_articles(desk.store.manifest.entries([article_id]))[article_id].text
 
 
 def test_boilerplate_counts_what_another_machine_indexed(newsdesk, articles_dir, tmp_path):
@@ -316,4 +317,4 @@ def test_forgetting_a_deleted_folder_removes_its_articles_only(newsdesk, article
     assert len(newsdesk.ingest([folder]).added) == 2
     shutil.rmtree(folder)
     assert sorted(newsdesk.forget([folder]).removed) == ["desk/x.md", "desk/y.md"]
-    assert newsdesk.store.count_articles() == 2  # the seeds stay
+    assert newsdesk.store.manifest.count_articles() == 2  # the seeds stay

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 from bot.service import Newsdesk
-from retrieval import store as store_module
 from retrieval.lexical import LexicalIndex
 from retrieval.search import SearchFilters
 from tests.conftest import make_settings
@@ -170,7 +169,7 @@ def test_a_machine_behind_the_change_log_catches_up_from_the_manifest(
     _article(articles_dir, "z.md", "Zephyrine talks", "Zephyrine met the envoys.")
     newsdesk.refresh()  # logged, then pruned from the log by the next write, days later
     later = time.time() + 5 * 24 * 3600
-    monkeypatch.setattr(store_module.time, "time", lambda: later)
+    monkeypatch.setattr(time, "time", lambda: later)
     _quoted_article(articles_dir, "q.md", "Helena Quillon")
     newsdesk.refresh()
     assert index.store.change_log.count() == 2  # the pruned log: its marker and q.md

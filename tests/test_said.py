@@ -241,7 +241,7 @@ def test_people_the_archive_never_quotes_are_refused_however_typed(seeded):
 
 
 def test_the_role_table_binds_roles_to_the_people_articles_give_them(seeded):
-    holders = seeded.store.roles_named(["defence minister", "taliban spokesman", "nobody"])
+    holders = seeded.store.speakers.roles_named(["defence minister", "taliban spokesman", "nobody"])
     assert [h.speaker_key for h in holders["defence minister"]] == ["khawaja asif"]
     assert holders["defence minister"][0].latest == "2025-11-26"
     assert [h.speaker_key for h in holders["taliban spokesman"]] == ["zabihullah mujahid"]

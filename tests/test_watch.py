@@ -31,7 +31,7 @@ def watched(newsdesk: Newsdesk):
 
 
 def titles(desk: Newsdesk) -> dict[str, str]:
-    return {e.id: e.title for e in desk.store.manifest().values()}
+    return {e.id: e.title for e in desk.store.manifest.all_entries().values()}
 
 
 def test_new_then_overwritten_then_deleted_file(watched):

@@ -1,0 +1,37 @@
+"""The Chroma store, by record kind: `records` (each record and its codec), `manifest`
+(articles, generation, change log), `lease` (writers), `directory` (speakers, surnames,
+roles), `boilerplate`, and `store` (`ChunkStore`: the collections, the writes that span
+them, chunk and quote reads). `client` opens Chroma and names the batch sizes its limits
+call for."""
+
+from retrieval.store.client import StoreError, open_client
+from retrieval.store.directory import RoleHolder
+from retrieval.store.manifest import CHANGE_LOG_KEEP_S, CHANGE_SLACK_S, StoreChange, StoreHead
+from retrieval.store.records import (
+    ArticleWrite,
+    IndexedArticle,
+    StoredArticle,
+    StoredQuote,
+    chunk_from_meta,
+    date_ordinal,
+    quote_id,
+)
+from retrieval.store.store import ChunkStore
+
+__all__ = [
+    "CHANGE_LOG_KEEP_S",
+    "CHANGE_SLACK_S",
+    "ArticleWrite",
+    "ChunkStore",
+    "IndexedArticle",
+    "RoleHolder",
+    "StoreChange",
+    "StoreError",
+    "StoreHead",
+    "StoredArticle",
+    "StoredQuote",
+    "chunk_from_meta",
+    "date_ordinal",
+    "open_client",
+    "quote_id",
+]
