@@ -259,7 +259,7 @@ def feedback(as_json: JsonOption = False) -> None:
     from bot.slack_store import SlackStore
 
     newsdesk = _newsdesk()
-    rows = SlackStore(newsdesk.settings.data_dir / "slack.sqlite3").feedback()
+    rows = SlackStore(newsdesk.settings.slack_db).feedback()
     if as_json:
         _emit_json(rows)
         return

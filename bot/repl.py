@@ -92,7 +92,7 @@ def _lines(newsdesk: Newsdesk) -> Iterator[str]:
     from prompt_toolkit.history import FileHistory
 
     newsdesk.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    session = PromptSession(history=FileHistory(str(newsdesk.settings.data_dir / "repl_history")))
+    session = PromptSession(history=FileHistory(str(newsdesk.settings.repl_history)))
     while True:
         try:
             yield session.prompt("newsdesk› ")

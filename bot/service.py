@@ -49,7 +49,7 @@ class Newsdesk:
 
     @property
     def lexical_dir(self) -> Path:
-        return index_directory(self.settings.data_dir, self.store)
+        return index_directory(self.settings.cache_dir, self.store)
 
     @cached_property
     def ingestor(self) -> Ingestor:
@@ -152,7 +152,7 @@ class Newsdesk:
     # -- feeds ----------------------------------------------------------------------------
     @cached_property
     def feeds(self) -> FeedRegistry:
-        return FeedRegistry(self.settings.data_dir / "feeds.sqlite")
+        return FeedRegistry(self.settings.feeds_db)
 
     def add_feed(self, url: str, source: str | None = None) -> Feed:
         """Follow a feed; a running poller (`watch`, the Slack app) polls it at once."""

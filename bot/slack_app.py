@@ -350,7 +350,7 @@ def create_app(newsdesk: Newsdesk, secrets: SlackSecrets, client: WebClient | No
     if client is None:
         client = WebClient(token=secrets.slack_bot_token.get_secret_value())
     app = App(signing_secret=signing_secret, client=client)
-    store = SlackStore(newsdesk.settings.data_dir / "slack.sqlite3")
+    store = SlackStore(newsdesk.settings.slack_db)
     bot = SlackBot(newsdesk, store)
 
     @app.middleware

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     from retrieval.store import ChunkStore
 
 
-def derived_path(data_dir: Path, store: ChunkStore, kind: str) -> Path:
+def derived_path(cache_dir: Path, store: ChunkStore, kind: str) -> Path:
     """One place per store (location and collection), so two stores never share an index."""
     key = hashlib.sha256(f"{store.location}\0{store.chunks.name}".encode()).hexdigest()[:12]
-    return data_dir / "cache" / f"{kind}-{store.chunks.name}-{key}"
+    return cache_dir / f"{kind}-{store.chunks.name}-{key}"
 
 
 @contextlib.contextmanager

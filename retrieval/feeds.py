@@ -229,7 +229,7 @@ class FeedPoller:
 
         self.settings = settings
         self.folder = settings.feeds_folder
-        self.registry = registry or FeedRegistry(settings.data_dir / "feeds.sqlite")
+        self.registry = registry or FeedRegistry(settings.feeds_db)
         self.client = httpx.Client(
             follow_redirects=True,
             max_redirects=5,

@@ -138,7 +138,7 @@ class Ingestor:
         self.chunker = chunker or Chunker(settings.chunk_size, settings.chunk_overlap)
         self.quote_extractor = quote_extractor or QuoteExtractor()
         self.segment_counts = SegmentCounts(
-            store, derived_path(settings.data_dir, store, "segments").with_suffix(".sqlite")
+            store, derived_path(settings.cache_dir, store, "segments").with_suffix(".sqlite")
         )
 
     @property

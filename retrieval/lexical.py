@@ -68,9 +68,9 @@ class LexicalFilters:
     source: str | None = None
 
 
-def index_directory(data_dir: Path, store: ChunkStore) -> Path:
-    """One index per store (location and collection), under this machine's data dir."""
-    return derived_path(data_dir, store, "lexical")
+def index_directory(cache_dir: Path, store: ChunkStore) -> Path:
+    """One index per store (location and collection), in this machine's cache dir."""
+    return derived_path(cache_dir, store, "lexical")
 
 
 class LexicalIndex:

@@ -87,9 +87,28 @@ class Settings(BaseSettings):
             raise ValueError("NEWSDESK_COLLECTION needs at least 3 characters (Chroma's rule)")
         return value
 
+    # Every file newsdesk keeps under the data dir, named once.
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Derived indexes kept per machine (lexical index, quote lookup, segment counts)."""
+        return self.data_dir / "cache"
+
+    @property
+    def feeds_db(self) -> Path:
+        return self.data_dir / "feeds.sqlite"
+
+    @property
+    def slack_db(self) -> Path:
+        """Slack's dedupe, rate limits, feedback and thread memory (one process's)."""
+        return self.data_dir / "slack.sqlite3"
+
+    @property
+    def repl_history(self) -> Path:
+        return self.data_dir / "repl_history"
 
     @property
     def feeds_folder(self) -> Path:
