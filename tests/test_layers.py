@@ -1,0 +1,35 @@
+"""The layering holds: the import-linter contracts of pyproject.toml, checked in every run.
+
+Data flows one way (articles → store → search → answer → interface): `retrieval` never
+imports `bot`, `bot` never talks to Chroma itself, and the store's parts stand on its
+records. A change that breaks one fails here with the import chain that breaks it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from importlinter.cli import EXIT_STATUS_SUCCESS, lint_imports
+
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+
+
+def test_the_import_contracts_are_kept(tmp_path, capsys):
+    status = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
+    report = capsys.readouterr().out
+    assert status == EXIT_STATUS_SUCCESS, report
+    assert "0 broken" in report and "3 kept" in report
+
+
+def test_a_broken_layer_is_caught(tmp_path, capsys, monkeypatch):
+    """The contracts are live: a config that forbids what the code does is reported broken."""
+    broken = tmp_path / "pyproject.toml"
+    broken.write_text(
+        '[tool.importlinter]\nroot_packages = ["bot", "retrieval"]\n\n'
+        "[[tool.importlinter.contracts]]\n"
+        'name = "upside down"\ntype = "layers"\nlayers = ["retrieval", "bot"]\n'
+    )
+    monkeypatch.chdir(PYPROJECT.parent)
+    status = lint_imports(config_filename=str(broken), no_cache=True, no_logo=True)
+    assert status != EXIT_STATUS_SUCCESS
+    assert "BROKEN" in capsys.readouterr().out
