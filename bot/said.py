@@ -72,8 +72,6 @@ TOPIC_COVERAGE_ON_TOPIC = 0.5  # share of the topic's words its article must hol
 SIMILARITY_ON_TOPIC = 0.55  # … unless the quote itself is this close: at 0.28, 36 refused
 KEEP_WITHIN = 0.75  # cite quotes scoring at least this share of the best one
 NEAREST_QUOTES = 40  # X's quotes fetched by similarity to the topic
-COMPARE_ALL_UP_TO = 20_000  # X quoted this often or less: every quote is compared with the
-#                             topic (exact; 7 ms at 5,000, 40 at 20,000); more: a graph search
 MORE_SOURCES = 5
 
 
@@ -335,11 +333,7 @@ class SpeechAnswerer:
     ) -> list[StoredQuote]:
         keys = [s.key for s in speakers]
         lookup, narrowing = self.searcher.quote_lookup(), _narrowing(filters)
-        if lookup.count(keys, narrowing) <= COMPARE_ALL_UP_TO:  # exact, and a few ms
-            nearest = self.store.get_quotes(lookup.nearest(vector, NEAREST_QUOTES, keys, narrowing))
-        else:  # quoted very often: Chroma's graph search, filtered to the speaker
-            by_speaker = _with_filters({"speaker_key": {"$in": keys}}, filters)
-            nearest = self.store.nearest_quotes(vector, NEAREST_QUOTES, by_speaker)
+        nearest = self.searcher.nearest_quotes_of(keys, vector, NEAREST_QUOTES, filters)
         found = {q.id: q for q in nearest}
         hit_articles = list({h.chunk.article_id for h in hits})
         in_hits = lookup.in_articles(hit_articles, keys, narrowing)
@@ -404,12 +398,6 @@ def _display(speakers: list[Speaker], asked: str) -> str:
 def _narrowing(filters: SearchFilters | None) -> LexicalFilters:
     """The question's date range and source, as the quote lookup applies them."""
     return filters.lexical() if filters else LexicalFilters()
-
-
-def _with_filters(where: dict, filters: SearchFilters | None) -> dict:
-    """`where`, narrowed by the question's date range and source (quotes carry both)."""
-    narrowing = filters.chroma_where() if filters else None
-    return {"$and": [where, narrowing]} if narrowing else where
 
 
 def _idf(topic: tuple[str, ...], article_terms: Iterable[set[str]]) -> dict[str, float]:

@@ -19,9 +19,13 @@ from retrieval.chunking import Chunk
 from retrieval.embedding import Embedder
 from retrieval.lexical import LexicalFilters, LexicalIndex, index_words
 from retrieval.quote_lookup import QuoteLookup
-from retrieval.store import ChunkStore, date_ordinal
+from retrieval.store import ChunkStore, StoredQuote, date_ordinal
 
 _RRF_K = 60
+
+
+COMPARE_ALL_UP_TO = 20_000  # a speaker quoted this often or less: every quote is compared with
+#                             the topic (exact; 7 ms at 5,000, 40 at 20,000); more: graph search
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,24 @@ class Searcher:
         """Which quotes each speaker and article has, synced with the lexical index (so a
         cited quote and the passage search found are of the same article version)."""
         return self.lexical_index().quotes
+
+    def nearest_quotes_of(
+        self, speaker_keys: list[str], vector, k: int, filters: SearchFilters | None = None
+    ) -> list[StoredQuote]:
+        """The k published quotes of these speakers nearest to `vector`, within `filters`.
+
+        Every quote of a speaker quoted up to `COMPARE_ALL_UP_TO` times is compared with the
+        vector (exact, and a few ms); one quoted more often is found by Chroma's graph
+        search, filtered to the speaker."""
+        lookup = self.quote_lookup()
+        narrowing = filters.lexical() if filters else LexicalFilters()
+        if lookup.count(speaker_keys, narrowing) <= COMPARE_ALL_UP_TO:
+            return self.store.get_quotes(lookup.nearest(vector, k, speaker_keys, narrowing))
+        where: dict = {"speaker_key": {"$in": speaker_keys}}
+        dates_and_source = filters.chroma_where() if filters else None
+        if dates_and_source:
+            where = {"$and": [where, dates_and_source]}
+        return self.store.nearest_quotes(vector, k, where)
 
     @contextlib.contextmanager
     def pinned(self) -> Iterator[None]:

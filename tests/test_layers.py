@@ -33,3 +33,18 @@ def test_a_broken_layer_is_caught(tmp_path, capsys, monkeypatch):
     status = lint_imports(config_filename=str(broken), no_cache=True, no_logo=True)
     assert status != EXIT_STATUS_SUCCESS
     assert "BROKEN" in capsys.readouterr().out
+
+
+def test_no_module_of_bot_builds_a_chroma_filter():
+    """`bot/` asks `retrieval` for evidence; how Chroma is filtered ("$in", "$and") is
+    retrieval's business, so a change of store never reaches the answerers."""
+    import ast
+
+    builders = []
+    for path in sorted((PYPROJECT.parent / "bot").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+                if any(isinstance(k, str) and k.startswith("$") for k in keys):
+                    builders.append(f"{path.name}:{node.lineno}")
+    assert not builders, f"Chroma filters built in bot/: {builders}"
