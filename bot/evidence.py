@@ -20,13 +20,11 @@ from bot.question import STOPWORDS, Question
 from retrieval.embedding import is_common_word
 from retrieval.lexical import tokenize
 from retrieval.search import Hit, Searcher
+from retrieval.speakers import lexicon
 
 UNKNOWN_SHARE_REFUSES = 0.5  # more than half the topic's words unknown ⇒ absent topic ("held"
 #                              vs "hold": a verb's other form may be all an article has)
-GENERIC_QUESTION_WORDS = {
-    "story", "stories", "report", "reports", "reported", "reporting", "latest", "news", "today",
-    "yesterday", "week", "happening", "going", "situation", "update", "updates", "details",
-}  # fmt: skip
+GENERIC_QUESTION_WORDS = lexicon()["generic_question_words"]
 
 
 @dataclass(frozen=True)

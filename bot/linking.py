@@ -36,18 +36,12 @@ HOW = {"name": 1.0, "body": 0.8, "role": 0.6, "surname": 0.5, "speaks for": 0.6}
 
 _WORD = re.compile(r"[^\W\d_](?:[\w&-]|\.(?=\w))*\.?|\d[\d,.]*", re.UNICODE)
 _POSSESSIVE = re.compile(r"^['’]s?\b")
-_AUXILIARIES = {"did", "does", "do", "has", "have", "had", "was", "is", "were", "will",
-                "would", "could", "can", "should", "might"}  # fmt: skip
-_SLOT_NOUNS = {"quotes", "quote", "comments", "comment", "words", "remarks", "statement",
-               "statements", "views", "reaction", "anything", "something", "hear"}  # fmt: skip
-_DETERMINERS = {"the", "a", "an", "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr."}
-TOPIC_MARKERS = {"about", "on", "regarding", "concerning", "over", "to", "of"}
-_SPOKESMAN = ("spokesman", "spokesperson", "spokeswoman")
-# Verbs that say how something was said, and so are part of what is asked: "post on X",
-# "tweet", "write in" (not "say", "tell", "comment": they ask for any words).
-_TELLING_VERBS = {"post", "posted", "tweet", "tweeted", "write", "wrote", "written", "warn",
-                  "warned", "announce", "announced", "threaten", "threatened", "claim",
-                  "claimed", "promise", "promised", "deny", "denied"}  # fmt: skip
+_AUXILIARIES = lexicon()["auxiliaries"]
+_SLOT_NOUNS = lexicon()["slot_nouns"]
+_DETERMINERS = lexicon()["determiners"]
+TOPIC_MARKERS = lexicon()["topic_markers"]
+_SPOKESMAN = tuple(sorted(lexicon()["spokesman_titles"]))
+_TELLING_VERBS = lexicon()["telling_verbs"]
 # "… - what did they say?": the frame after a topic, not part of it (a headline's own dash is)
 _FRAME_AFTER = re.compile(
     r"\s[-–—]\s*(?=(?:what|any|thoughts|quotes|comments|did|how)\b)|[?!]", re.I

@@ -17,19 +17,7 @@ from retrieval.lexical import stem, tokenize
 from retrieval.search import SearchFilters
 from retrieval.speakers import lexicon, name_key, speech_verb_forms
 
-STOPWORDS = {
-    "a", "about", "according", "after", "all", "also", "an", "and", "any", "are", "as", "at",
-    "be", "been", "before", "but", "by", "can", "could", "did", "do", "does", "for", "from",
-    "had", "has", "have", "he", "her", "him", "his", "how", "if", "in", "into", "is", "it",
-    "its", "me", "more", "of", "on", "or", "our", "she", "so", "than", "that", "the", "their",
-    "them", "then", "there", "these", "they", "this", "those", "to", "us", "was", "we", "were",
-    "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would",
-    "you", "your", "tell", "know", "else", "think", "thought", "archive", "news", "article",
-    "articles", "anything", "something", "happened", "happen", "say", "says", "said", "saying",
-    "regarding", "concerning", "over", "latest", "recently", "ever", "publicly", "comment",
-    "comments", "remarks", "view", "views", "statement", "statements", "words", "reaction",
-    "between", "among", "two", "three", "both",
-}  # fmt: skip
+STOPWORDS = lexicon()["question_stopwords"]
 _ASK_VERBS = (
     "say|said|tell|told|think|thought|mean|react|respond|claim|threaten|want|warn|announce|"
     "add|comment|argue|predict|expect|write|state|declare|promise|insist|suggest|believe|"
@@ -65,10 +53,7 @@ _ANSWER_TYPES = (
     (re.compile(r"^\s*(?:where|in what (?:place|city|country))\b", re.I),
      frozenset({"GPE", "LOC", "FAC"})),
 )  # fmt: skip
-_NOT_NAMES = {
-    "he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "his", "anyone",
-    "anybody", "someone", "somebody", "people", "nobody", "everyone",
-}  # fmt: skip
+_NOT_NAMES = lexicon()["not_names"]
 
 
 @dataclass(frozen=True)

@@ -50,18 +50,14 @@ OPEN_QUOTES = "“‘«"
 CLOSE_QUOTES = "”’»"
 STRAIGHT = '"'
 _SUBJECTS = {"nsubj", "nsubjpass"}
-_HE_SHE = {"he", "she", "him", "her"}
-_IT = {"it", "its"}
-_PLURAL_PRONOUNS = {"they", "we", "i", "you"}  # "They said": not one new person
+_HE_SHE = lexicon()["person_pronouns"]
+_IT = lexicon()["body_pronouns"]
+_PLURAL_PRONOUNS = lexicon()["plural_pronouns"]
 _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
 _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
-_INDEFINITE = {"a", "an", "one", "another", "some", "any"}
-_RELAY_VERBS = {"report", "quote"}  # "…, he said, APP reported": the agency only relays
-# One word that names no office on its own ("the minister", "the president" of what?): an
-# article may mean one person by it, the archive never does.
-_BARE_ROLES = {"minister", "president", "chairman", "secretary", "director", "spokesman",
-               "official", "chief", "head", "member", "leader", "executive", "analyst",
-               "economist", "governor", "mr", "mrs", "ms", "dr", "spokeswoman"}  # fmt: skip
+_INDEFINITE = lexicon()["indefinite_determiners"]
+_RELAY_VERBS = lexicon()["relay_verbs"]
+_BARE_ROLES = lexicon()["bare_roles"]
 # Part of the ingest signature: a change re-indexes quotes (v6: roles, v7: entities, v8:
 # bodies by short forms, documents' authors, agencies that relay).
 EXTRACTOR_VERSION = "quotes-v8"

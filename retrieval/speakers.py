@@ -20,7 +20,6 @@ from pathlib import Path
 
 _LEXICON = Path(__file__).with_name("lexicon.toml")
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$", re.IGNORECASE)
-_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 PERSON = "PERSON"
 BODY_KINDS = ("ORG", "GPE", "NORP")  # organisations, countries, peoples: they speak too
 CLOSE_NAME_CUTOFF = 0.75  # difflib ratio: catches "Khawja"/"Khawaja", not "Asif"/"Aziz"
@@ -80,7 +79,7 @@ def clean_name(name: str) -> str:
     titles = lexicon()["titles"]
     while len(words) > 1 and (words[0].lower().rstrip(".") in titles or words[0].lower() == "the"):
         words = words[1:]
-    while len(words) > 1 and words[-1].lower().rstrip(".,") in _SUFFIXES:
+    while len(words) > 1 and words[-1].lower().rstrip(".,") in lexicon()["name_suffixes"]:
         words = words[:-1]
     return " ".join(word.strip(",;:") for word in words if word.strip(",;:"))
 
