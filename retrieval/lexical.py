@@ -23,6 +23,7 @@ import contextlib
 import re
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from retrieval.quote_lookup import QuoteLookup
 from retrieval.speakers import lexicon
 from retrieval.store import CHANGE_SLACK_S, ChunkStore, StoreChange, date_ordinal
 
-LAYOUT_VERSION = "tantivy-v1"  # a change here rebuilds every index once
+LAYOUT_VERSION = "tantivy-v2"  # v2: Snowball stems  # a change here rebuilds every index once
 _REBUILD_HEAP = 64_000_000  # the writer's arena: large for a whole-store build,
 _UPDATE_HEAP = 15_000_000  # small for a few articles (allocating it is part of each sync)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -46,11 +47,20 @@ def tokenize(text: str) -> list[str]:
 
 
 def stem(token: str) -> str:
-    """A light suffix stripper: enough to match strike/strikes, warned/warning."""
-    for suffix in ("ings", "ing", "ies", "ed", "es", "s"):
-        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-            return token[: -len(suffix)]
-    return token
+    """Snowball's English stemmer (PyStemmer): strike/strikes, warned/warning, civilians."""
+    return _english_stemmer().stemWord(token)
+
+
+_STEMMERS = threading.local()  # a PyStemmer object is not safe to share between threads
+
+
+def _english_stemmer():
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
+    return stemmer
 
 
 def index_words(text: str) -> list[str]:

@@ -63,7 +63,7 @@ def test_questions_about_no_one():
     for question in ("What is the capital of France?", "When did the ceasefire begin?"):
         assert not analyse(question).asks_person
     bitcoin = without_person(analyse("How did bitcoin prices react to the strikes?"))
-    assert bitcoin.person_names == () and {"bitcoin", "pric"} <= set(bitcoin.terms)
+    assert bitcoin.person_names == () and {"bitcoin", "price"} <= set(bitcoin.terms)
 
 
 def test_a_follow_up_may_name_a_new_topic_but_not_a_new_person():
