@@ -36,9 +36,10 @@ class Score:
     said_of_narration: int = 0
     right_required: int = 0  # right on the held-out quotes no reader would call narration
 
-    def judge(self, expected: heldout.Expected | None, found: str | None) -> str:
-        """Score one held-out sentence (any of the expected names is right; an optional
+    def judge(self, expected: heldout.Expected | None, found: str | None, same=None) -> str:
+        """Score one sentence (any of the expected names is right, by `same`; an optional
         quote left unattributed is no miss) and say how it went."""
+        same = same or _same_speaker
         if found is None:
             missed = expected is not None and not expected.optional
             self.missed += missed
@@ -46,7 +47,7 @@ class Score:
         if expected is None:
             self.said_of_narration += 1
             return "unnamed"
-        if any(_same_speaker(name, found) for name in expected.names):
+        if any(same(name, found) for name in expected.names):
             self.right += 1
             self.right_required += not expected.optional
             return "right"
@@ -54,14 +55,9 @@ class Score:
         return "wrong"
 
     def add(self, expected: str | None, found: str | None) -> None:
-        if expected is None:
-            self.said_of_narration += found is not None
-        elif found is None:
-            self.missed += 1
-        elif _same(expected, found):
-            self.right += 1
-        else:
-            self.wrong += 1
+        """Score one sentence of the hand-read table (a speaker by surname, or none)."""
+        wanted = heldout.Expected((expected,), optional=False) if expected else None
+        self.judge(wanted, found, same=_same)
 
     @property
     def precision(self) -> float:
@@ -128,10 +124,12 @@ def _sample(sample: heldout.Sample, show: bool) -> tuple[list[tuple[str, str, st
 
     articles = heldout.sample_articles(sample)
     expected_by_article = heldout.gold(sample, articles)
-    score, required = Score(), 0
+    score, required, sentences = Score(), 0, 0
     for article, quotes in zip(articles, QuoteExtractor().extract(articles), strict=True):
         expected_here = expected_by_article[article.id]
-        for span in heldout.body_sentences(article):
+        spans = heldout.body_sentences(article)
+        sentences += len(spans)
+        for span in spans:
             found = speaker_at(quotes, span[0])
             expected = expected_here.get(span)
             required += expected is not None and not expected.optional
@@ -142,7 +140,7 @@ def _sample(sample: heldout.Sample, show: bool) -> tuple[list[tuple[str, str, st
                 print(f"{verdict:>8}  {article.id}: {found!r} for {wanted!r}: {sentence}")
     figures = {
         "articles": len(articles),
-        "sentences": sum(len(heldout.body_sentences(a)) for a in articles),
+        "sentences": sentences,
         "quotes_read_by_hand": required,
         "optional_quotes": sum(
             e.optional for table in expected_by_article.values() for e in table.values()

@@ -58,6 +58,7 @@ _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
 _INDEFINITE = lexicon()["indefinite_determiners"]
 _RELAY_VERBS = lexicon()["relay_verbs"]
 _BARE_ROLES = lexicon()["bare_roles"]
+_TITLE_OR_JOB = lexicon()["titles"] | lexicon()["person_nouns"]
 # Part of the ingest signature: a change re-indexes quotes (v6: roles, v7: entities, v8:
 # bodies by short forms, documents' authors, agencies that relay).
 EXTRACTOR_VERSION = "quotes-v8"
@@ -653,8 +654,7 @@ def _resolve(subject, context: _Context) -> tuple[Speaker | None, str]:
 def _person_after_title(subject):
     """The person a title phrase ends with, when the parser made the title the subject:
     "GATT director-general for agriculture Jean-Marc Lucq told reporters"."""
-    words = lexicon()
-    if subject.lemma_.lower() not in words["titles"] | words["person_nouns"]:
+    if subject.lemma_.lower() not in _TITLE_OR_JOB:
         return None
     if _entity_of(subject) is not None or any(
         c.dep_ == "det" and c.lower_ in _INDEFINITE for c in subject.children

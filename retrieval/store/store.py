@@ -69,28 +69,24 @@ class ChunkStore:
         self.location = settings.chroma_url or str(settings.chroma_dir)
         self.client = client or open_client(settings)
         try:
-            self.chunks = self.client.get_or_create_collection(
-                f"{settings.collection}_chunks",
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
-            self.articles = self.client.get_or_create_collection(
-                f"{settings.collection}_articles", embedding_function=None
-            )
-            self.quotes = self.client.get_or_create_collection(
-                f"{settings.collection}_quotes",
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
-            self.change_log = self.client.get_or_create_collection(
-                f"{settings.collection}_changes", embedding_function=None
-            )
+            self.chunks = self._collection("chunks", by_similarity=True)
+            self.articles = self._collection("articles")
+            self.quotes = self._collection("quotes", by_similarity=True)
+            self.change_log = self._collection("changes")
         except Exception as err:
             raise StoreError(f"cannot open collections in {self.location}: {err}") from err
         self.manifest = Manifest(self.articles, self.change_log, self.location)
         self.lease = WriterLease(self.articles, self.location)
         self.speakers = SpeakerDirectory(self.articles, self.location, self.all_quote_metadata)
         self.boilerplate = BoilerplateMemory(self.articles, self.location)
+
+    def _collection(self, kind: str, by_similarity: bool = False):
+        """`<name>_<kind>`, cosine-indexed where it is searched by similarity; never with
+        Chroma's default embedding function (it downloads a model)."""
+        options = {"configuration": {"hnsw": {"space": "cosine"}}} if by_similarity else {}
+        return self.client.get_or_create_collection(
+            f"{self.settings.collection}_{kind}", embedding_function=None, **options
+        )
 
     def count_chunks(self) -> int:
         return self.chunks.count()
