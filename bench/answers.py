@@ -31,9 +31,9 @@ from pathlib import Path
 from bench import reuters
 from bench.common import RESULTS, bench_settings, report
 from bench.devset import _COMPANY_WORDS, DEVSET
+from bot.answer.types import Answer, Conversation
 from bot.service import Newsdesk
-from bot.types import Answer, Conversation
-from retrieval.speakers import make_speaker
+from retrieval.text.names import make_speaker
 
 DATA = Path(__file__).resolve().parent / ".data" / "answers"
 ANSWERABLE = {"said", "fact", "follow-up", "role", "when", "who", "how-many"}
@@ -139,7 +139,9 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="print N answers to read by hand")
     parser.add_argument("--kinds", default="", help="only these kinds (comma-separated)")
     parser.add_argument(
-        "--tune", action="store_true", help="vary each ranking weight of bot.said, report each"
+        "--tune",
+        action="store_true",
+        help="vary each ranking weight of bot.answer.said, report each",
     )
     args = parser.parse_args()
     if args.tune:
@@ -190,9 +192,9 @@ PERSON_KINDS = {"said", "follow-up", "not-on-topic", "absent-topic"}
 
 
 def tune() -> None:
-    """Each of bot.said's weights at 0, half and 1.5 times its value, the others as they are:
+    """Each of bot.answer.said's weights at 0, half and 1.5 times its value, the others as they are:
     questions about a person answered and refused (the figures the constants cite)."""
-    import bot.said as said
+    import bot.answer.said as said
 
     devset = json.loads(DEVSET.read_text())
     items = [q for q in devset["questions"] if q["kind"] in PERSON_KINDS and "person" in q]

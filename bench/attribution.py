@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from bench import heldout
 from bench.baseline_attribution import attribute
 from bench.common import report
-from retrieval.speakers import name_key
 from retrieval.store import StoredArticle
+from retrieval.text.names import name_key
 from tests.test_attribution import CASES, REUTERS_IDS, SEED_NOV, SEED_OCT  # noqa: F401
 
 
@@ -119,7 +119,7 @@ def main() -> None:
 
 def _sample(sample: heldout.Sample, show: bool) -> tuple[list[tuple[str, str, str]], dict]:
     """The index on one sample of `bench.heldout`: every sentence of its articles."""
-    from retrieval.quotes import QuoteExtractor
+    from retrieval.ingest.quotes import QuoteExtractor
     from tests.test_attribution import speaker_at
 
     articles = heldout.sample_articles(sample)

@@ -7,7 +7,7 @@ import statistics
 import time
 from pathlib import Path
 
-from retrieval.settings import Settings
+from bot.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -10,9 +10,9 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from retrieval.articles import read_articles
-from retrieval.sentences import sentence_spans
+from retrieval.ingest.formats import read_articles
 from retrieval.settings import SEEDS_DIR
+from retrieval.text.sentences import sentence_spans
 
 
 def seed_sentences() -> list[str]:

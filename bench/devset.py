@@ -30,9 +30,9 @@ from pathlib import Path
 from bench import reuters
 from bench.devset_typed import role_questions, typed_questions
 from bench.phrasings import PHRASINGS, PLAIN, phrase
-from retrieval.articles import ParsedFile, _add_record
-from retrieval.lexical import tokenize
-from retrieval.sentences import sentence_spans
+from retrieval.ingest.formats import ParsedFile, _add_record
+from retrieval.text.sentences import sentence_spans
+from retrieval.text.words import tokenize
 
 DEVSET = Path(__file__).resolve().parent / "devset.json"
 SUBSET = 3000

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from retrieval.sentences import sentence_spans
+from retrieval.text.sentences import sentence_spans
 
 _SPECIFIC_DATE = re.compile(
     r"\b(?:Jan|Feb|March|April|May|June|July|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\b|\b(?:Mon|Tues|"

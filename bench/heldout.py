@@ -28,8 +28,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench import reuters
-from retrieval.articles import Article, ParsedFile, _add_record, read_articles
-from retrieval.sentences import sentence_spans
+from retrieval.ingest.formats import ParsedFile, _add_record, read_articles
+from retrieval.text.sentences import sentence_spans
+from retrieval.types import Article
 
 FIRST_RECORD = 12_000
 

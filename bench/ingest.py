@@ -19,9 +19,9 @@ from bench import reuters
 from bench.common import bench_settings, raw_encode_rate, report
 from bench.corpus import make_corpus
 from bot.service import Newsdesk
-from retrieval.articles import discover, read_articles
-from retrieval.chunking import Chunker
-from retrieval.embedding import SENTENCE_TRANSFORMERS, Embedder
+from retrieval.embedding.encoder import SENTENCE_TRANSFORMERS, Embedder
+from retrieval.ingest.chunking import Chunker
+from retrieval.ingest.formats import discover, read_articles
 
 
 def chunk_texts(folder: Path, chunker: Chunker) -> list[str]:

@@ -112,7 +112,7 @@ def cold_asks(runs: int) -> tuple[float, list[float]]:
     for _ in range(runs):
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "ask", "--json", QUESTIONS[0]],
+            [sys.executable, "-m", "bot.interfaces.cli", "ask", "--json", QUESTIONS[0]],
             env=env,
             check=True,
             capture_output=True,

@@ -72,7 +72,7 @@ def burst(desk: Newsdesk, folder: Path, count: int) -> tuple[float, float]:
 
 
 def _article(path: Path):
-    from retrieval.articles import read_articles
+    from retrieval.ingest.formats import read_articles
 
     return read_articles(path, path.parent, 10**7).articles[0]
 

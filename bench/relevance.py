@@ -7,7 +7,7 @@ development set that asks about no person — headline questions and plain quest
 topics people are quoted on, which the archive answers, and questions on topics it never
 covers — plus everyday questions off any news topic. For
 each, the best dense similarity of the passages found, and whether the unknown-word rule
-(`bot.evidence`) already refuses it. Then, per threshold: refusal precision (refusals that
+(`bot.answer.evidence`) already refuses it. Then, per threshold: refusal precision (refusals that
 were right) and recall (unanswerable questions refused), and answerable questions kept.
 """
 
@@ -18,8 +18,8 @@ import json
 from bench.answers import prepare
 from bench.common import report
 from bench.devset import DEVSET
-from bot.evidence import absent_topic
-from bot.question import analyse, without_person
+from bot.answer.evidence import absent_topic
+from bot.answer.question import analyse, without_person
 
 OFF_TOPIC = [
     "What is the capital of France?",

@@ -59,7 +59,7 @@ def stand_in_vectors(texts: list[str], dimension: int = 384) -> np.ndarray:
 
 def _base_articles(folder: Path) -> list:
     """The Reuters archive read by newsdesk's own reader, as ingest would see it."""
-    from retrieval.articles import read_articles
+    from retrieval.ingest.formats import read_articles
 
     path = reuters.write_jsonl(folder / "reuters.jsonl", list(reuters.records()))
     return read_articles(path, folder, 10 * 1024 * 1024, 1024 * 1024 * 1024).articles
@@ -70,7 +70,7 @@ def _base_quotes(articles: list) -> dict[str, list]:
     cache = DATA / f"quotes-{_QUOTED_ARTICLES}.pickle"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
-    from retrieval.quotes import QuoteExtractor
+    from retrieval.ingest.quotes import QuoteExtractor
 
     sample = articles[:_QUOTED_ARTICLES]
     found = dict(zip((a.id for a in sample), QuoteExtractor().extract(sample), strict=True))

@@ -25,8 +25,8 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bench.common import bench_settings, percentile, report
+from bot.interfaces.slack_app import SlackSecrets, create_app, http_server
 from bot.service import Newsdesk
-from bot.slack_app import SlackSecrets, create_app, http_server
 from retrieval.settings import SEEDS_DIR
 from tests.slack_fake import BOT_USER, FakeSlack, post, serve_fake_slack, signed_headers
 

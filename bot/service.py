@@ -13,17 +13,18 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
-from bot.answer import ExtractiveAnswerer
-from bot.said import QuoteList, SpeechAnswerer
-from bot.types import Answer, Answerer, Conversation
-from retrieval.embedding import Embedder, get_embedder
-from retrieval.feeds import Feed, FeedPoller, FeedPolling, FeedRegistry, PollReport
-from retrieval.ingest import Ingestor, IngestReport, ProgressCallback
-from retrieval.lexical import index_directory
-from retrieval.search import Searcher, SearchFilters
-from retrieval.settings import Settings
+from bot.answer.extractive import ExtractiveAnswerer
+from bot.answer.said import QuoteList, SpeechAnswerer
+from bot.answer.types import Answer, Answerer, Conversation
+from bot.settings import Settings
+from retrieval.embedding.encoder import Embedder, get_embedder
+from retrieval.index.lexical import index_directory
+from retrieval.ingest.feeds import Feed, FeedPoller, FeedPolling, FeedRegistry, PollReport
+from retrieval.ingest.pipeline import Ingestor, IngestReport, ProgressCallback
+from retrieval.ingest.watch import ArticleWatcher
+from retrieval.search import Searcher
 from retrieval.store import ChunkStore
-from retrieval.watch import ArticleWatcher
+from retrieval.types import SearchFilters
 
 
 class Newsdesk:
@@ -63,7 +64,7 @@ class Newsdesk:
     def answerer(self) -> Answerer:
         if not self.settings.llm:  # extractive: langchain's chat stack is never imported
             return self.extractive
-        from bot.llm import answerer_for
+        from bot.answer.generative import answerer_for
 
         return answerer_for(self.settings, self.extractive)
 

@@ -2,84 +2,30 @@
 
 Embeddings capture meaning but can miss rare names ("Gul Bahadur"); BM25 catches exact terms
 but not paraphrase. Reciprocal-rank fusion needs no score calibration between the two. The
-lexical side is `retrieval.lexical`: an index on this machine kept current article by article
+lexical side is `retrieval.index.lexical`: an index on this machine kept current article by article
 from the store's manifest, so a new article costs a search one article's worth of work.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.chunking import Chunk
-from retrieval.embedding import Embedder
-from retrieval.lexical import LexicalFilters, LexicalIndex, index_words
-from retrieval.quote_lookup import QuoteLookup
-from retrieval.store import ChunkStore, StoredQuote, date_ordinal
+from retrieval.embedding.encoder import Embedder
+from retrieval.index.lexical import LexicalIndex
+from retrieval.index.quote_lookup import QuoteLookup
+from retrieval.store import ChunkStore, StoredQuote
+from retrieval.store.records import chroma_where
+from retrieval.text.words import index_words
+from retrieval.types import Chunk, Hit, LexicalFilters, SearchFilters
 
 _RRF_K = 60
 
 
 COMPARE_ALL_UP_TO = 20_000  # a speaker quoted this often or less: every quote is compared with
 #                             the topic (exact; 7 ms at 5,000, 40 at 20,000); more: graph search
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """Optional limits on which articles may answer: a date range and a source."""
-
-    since: dt.date | None = None
-    until: dt.date | None = None
-    source: str | None = None
-
-    def chroma_where(self) -> dict | None:
-        clauses: list[dict] = []
-        if self.since:
-            clauses.append({"published_ord": {"$gte": date_ordinal(self.since)}})
-        if self.until:
-            clauses.append({"published_ord": {"$lte": date_ordinal(self.until)}})
-        if self.source:
-            clauses.append({"source": self.source})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def lexical(self) -> LexicalFilters:
-        return LexicalFilters(
-            since_ord=date_ordinal(self.since) if self.since else None,
-            until_ord=date_ordinal(self.until) if self.until else None,
-            source=self.source,
-        )
-
-    @property
-    def by_date(self) -> bool:
-        """A date range is set: undated articles cannot be placed in it and are left out."""
-        return bool(self.since or self.until)
-
-    def admits(self, meta: dict) -> bool:
-        ordinal = meta.get("published_ord")
-        if self.by_date and ordinal is None:
-            return False
-        if self.since and ordinal < date_ordinal(self.since):
-            return False
-        if self.until and ordinal > date_ordinal(self.until):
-            return False
-        return not (self.source and meta.get("source") != self.source)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved chunk with how it ranked; `similarity` is cosine when dense saw it."""
-
-    chunk: Chunk
-    score: float
-    similarity: float | None = None
-    dense_rank: int | None = None
-    lexical_rank: int | None = None
 
 
 class Searcher:
@@ -109,7 +55,7 @@ class Searcher:
 
     def _dense(self, query: str, depth: int, filters: SearchFilters) -> list[tuple[Chunk, float]]:
         vector = self.embedder.embed_query(query)
-        return self.store.query(vector, depth, filters.chroma_where())
+        return self.store.query(vector, depth, chroma_where(filters))
 
     def _lexical_ranking(self, query: str, depth: int, filters: SearchFilters) -> list[Chunk]:
         ranked = self.lexical_index().ranked_ids(index_words(query), depth, filters.lexical())
@@ -146,7 +92,7 @@ class Searcher:
         if lookup.count(speaker_keys, narrowing) <= COMPARE_ALL_UP_TO:
             return self.store.get_quotes(lookup.nearest(vector, k, speaker_keys, narrowing))
         where: dict = {"speaker_key": {"$in": speaker_keys}}
-        dates_and_source = filters.chroma_where() if filters else None
+        dates_and_source = chroma_where(filters)
         if dates_and_source:
             where = {"$and": [where, dates_and_source]}
         return self.store.nearest_quotes(vector, k, where)

@@ -15,9 +15,12 @@ from platformdirs import user_data_dir
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+ENV = SettingsConfigDict(
+    env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
-PROMPTS_DIR = REPO_ROOT / "prompts"
 
 
 def _split_paths(value: object) -> object:
@@ -28,48 +31,23 @@ def _split_paths(value: object) -> object:
     return value
 
 
-def _split_names(value: object) -> object:
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return value
+class StoreSettings(BaseSettings):
+    """The archive: each field is `NEWSDESK_<FIELD>` in the environment."""
 
-
-class Settings(BaseSettings):
-    """Everything a deployment can tune; each field is `NEWSDESK_<FIELD>` in the environment."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = ENV
 
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("newsdesk")))
     articles_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=lambda: [SEEDS_DIR])
     collection: str = "newsdesk"
     chroma_url: str | None = None
 
-    chunk_size: int = 1100  # chosen on the development set: see retrieval/chunking.py
+    chunk_size: int = 1100  # chosen on the development set: see retrieval/ingest/chunking.py
     chunk_overlap: int = 110
-    embed_batch_size: int | None = None  # None: the backend's best (retrieval/embedding.py)
+    embed_batch_size: int | None = None  # None: the backend's best (retrieval/embedding)
     encoder: Literal["onnx", "sentence-transformers"] = "onnx"
     models_dir: Path | None = None  # the ONNX export's folder; default: <data_dir>/models
     max_file_mb: float = 10.0
     strip_boilerplate: bool = True
-
-    top_k: int = 8
-    max_citations: int = 3
-    # Reuters dev set (bench/relevance.py): the highest floor that refuses no answerable
-    # question (lowest answerable 0.269); unknown-word refusals catch most of the rest.
-    min_relevance: float = 0.26
-
-    llm: str | None = None
-    llm_base_url: str | None = None
-    llm_api_key: str | None = None
-    llm_timeout_s: float = 30.0
-    strict_citations: bool = True
-
-    slack_port: int = 3000
-    slack_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    slack_rate_limit_per_minute: int = 10
-    max_question_chars: int = 500
     watch: bool = False
 
     feeds_dir: Path | None = None  # where feed entries are saved; default: <data_dir>/feeds
@@ -78,7 +56,6 @@ class Settings(BaseSettings):
     feed_timeout_s: float = 15.0
 
     _split_dirs = field_validator("articles_dirs", mode="before")(_split_paths)
-    _split_admins = field_validator("slack_admins", mode="before")(_split_names)
 
     @field_validator("collection")
     @classmethod

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.service import Newsdesk
-from retrieval.settings import SEEDS_DIR, Settings
+from bot.settings import Settings
+from retrieval.settings import SEEDS_DIR
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
@@ -66,7 +67,7 @@ def run_cli(*args: str, env: dict | None = None, input: str | None = None, timeo
     """Run the real `newsdesk` command in a fresh process."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.interfaces.cli", *args],
         capture_output=True,
         text=True,
         env=full_env,

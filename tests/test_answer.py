@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.types import Conversation
+from bot.answer.types import Conversation
 
 from .conftest import assert_grounded
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from retrieval.articles import discover, read_articles
+from retrieval.ingest.formats import discover, read_articles
 from retrieval.settings import SEEDS_DIR
 
 MB = 1_000_000

@@ -12,9 +12,10 @@ from __future__ import annotations
 import pytest
 
 from bench import heldout, reuters
-from retrieval.articles import Article, ParsedFile, _add_record, read_articles
-from retrieval.quotes import QuoteExtractor
+from retrieval.ingest.formats import ParsedFile, _add_record, read_articles
+from retrieval.ingest.quotes import QuoteExtractor
 from retrieval.settings import SEEDS_DIR
+from retrieval.types import Article
 
 SEED_NOV = "000_18c95c43f10e2761.txt"
 SEED_OCT = "002_4d1c700f71ed2180.txt"

@@ -9,8 +9,8 @@ import pytest
 
 from bench import reuters
 from bot.service import Newsdesk
-from retrieval.articles import make_article
-from retrieval.boilerplate import Boilerplate, is_non_prose, strip
+from retrieval.ingest.boilerplate import Boilerplate, is_non_prose, strip
+from retrieval.ingest.formats import make_article
 
 from .conftest import make_settings, run_cli
 

@@ -1,7 +1,7 @@
 """Chunks carry exact offsets and paragraph numbers, sized for the model."""
 
-from retrieval.articles import read_articles
-from retrieval.chunking import Chunker
+from retrieval.ingest.chunking import Chunker
+from retrieval.ingest.formats import read_articles
 from retrieval.settings import SEEDS_DIR
 
 
@@ -35,7 +35,7 @@ def test_long_paragraph_is_split_on_sentence_boundaries():
     article = seed_article()
     long_text = " ".join(["The minister said the talks had failed again."] * 40)
     article = type(article)(**{**article.__dict__, "text": long_text, "paragraphs": ()})
-    from retrieval.articles import split_paragraphs
+    from retrieval.ingest.paragraphs import split_paragraphs
 
     article = type(article)(**{**article.__dict__, "paragraphs": split_paragraphs(long_text)})
     chunks = Chunker(chunk_size=300, chunk_overlap=50).split(article)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from bench import reuters
-from retrieval.articles import read_articles
-from retrieval.embedding import ONNX, SENTENCE_TRANSFORMERS, Embedder
-from retrieval.sentences import sentence_spans
+from retrieval.embedding.encoder import ONNX, SENTENCE_TRANSFORMERS, Embedder
+from retrieval.ingest.formats import read_articles
 from retrieval.settings import SEEDS_DIR
+from retrieval.text.sentences import sentence_spans
 
 
 def real_sentences(limit: int = 200) -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evidence import absent_topic, judge
-from bot.question import analyse
+from bot.answer.evidence import absent_topic, judge
+from bot.answer.question import analyse
 
 
 @pytest.mark.parametrize(

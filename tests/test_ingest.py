@@ -14,8 +14,8 @@ import pytest
 
 from bench.corpus import make_corpus
 from bot.service import Newsdesk
-from retrieval.chunking import Chunker
-from retrieval.segment_counts import SegmentCounts
+from retrieval.index.segment_counts import SegmentCounts
+from retrieval.ingest.chunking import Chunker
 
 from .conftest import REPO, make_settings
 
@@ -100,7 +100,7 @@ def test_killed_ingest_is_completed_by_the_next_refresh(tmp_path: Path):
         "NEWSDESK_STRIP_BOILERPLATE": "false",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "refresh", "--json"],
+        [sys.executable, "-m", "bot.interfaces.cli", "refresh", "--json"],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -122,7 +122,7 @@ def test_killed_ingest_is_completed_by_the_next_refresh(tmp_path: Path):
     report = desk.refresh()
     assert report.added and report.failed == []
     chunker = Chunker(desk.settings.chunk_size, desk.settings.chunk_overlap)
-    from retrieval.articles import discover, read_articles
+    from retrieval.ingest.formats import discover, read_articles
 
     expected = sum(
         len(chunker.split(a))

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 from bot.service import Newsdesk
-from retrieval.lexical import LexicalIndex
-from retrieval.search import SearchFilters
+from retrieval.index.lexical import LexicalIndex
+from retrieval.types import SearchFilters
 from tests.conftest import make_settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.phrasings import PHRASINGS, phrase
-from bot.linking import (
+from bot.answer.linking import (
     asked_at_slot,
     best,
     candidates,
@@ -14,7 +14,8 @@ from bot.linking import (
     topic_after,
     words_of,
 )
-from retrieval.speakers import PERSON, make_speaker
+from retrieval.text.names import make_speaker
+from retrieval.types import PERSON
 
 ASIF = make_speaker("Khawaja Asif", PERSON)
 MUJAHID = make_speaker("Zabihullah Mujahid", PERSON)

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from bot.answer.types import Conversation
 from bot.service import Newsdesk
-from bot.types import Conversation
 
 from .conftest import assert_grounded
 from .openai_fake import FakeModel, Reply, passage_number, serve_fake_model

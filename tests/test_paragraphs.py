@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.paragraphs import layout, reflow
+from retrieval.ingest.paragraphs import layout, reflow
 from retrieval.settings import SEEDS_DIR
 
 # The first lines of Reuters article 1 (hard-wrapped at ~65 columns, indented paragraphs).

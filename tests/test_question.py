@@ -4,14 +4,14 @@ import datetime as dt
 
 import pytest
 
-from bot.question import (
+from bot.answer.question import (
     analyse,
     extract_filters,
     is_follow_up,
     split_quotes_command,
     without_person,
 )
-from retrieval.articles import ArticleError
+from retrieval.types import ArticleError
 
 
 def test_person_and_topic_of_a_speech_question():

@@ -8,7 +8,7 @@ import pytest
 
 from bench import reuters
 from bot.service import Newsdesk
-from retrieval.boilerplate import is_non_prose
+from retrieval.ingest.boilerplate import is_non_prose
 
 from .conftest import assert_grounded, make_settings
 

@@ -6,15 +6,13 @@ import dataclasses
 
 import pytest
 
-from bot.citing import terms
-from bot.question import analyse
-from bot.said import KEEP_WITHIN, RankedQuote, _score, _select
-from bot.types import Conversation
-from retrieval.chunking import Chunk
-from retrieval.lexical import LexicalFilters
-from retrieval.search import Hit
-from retrieval.speakers import PERSON, make_speaker
+from bot.answer.citing import terms
+from bot.answer.question import analyse
+from bot.answer.said import KEEP_WITHIN, RankedQuote, _score, _select
+from bot.answer.types import Conversation
 from retrieval.store import StoredArticle, StoredQuote
+from retrieval.text.names import make_speaker
+from retrieval.types import PERSON, Chunk, Hit, LexicalFilters
 
 from .conftest import assert_grounded
 
@@ -138,7 +136,7 @@ def test_a_lone_quote_is_cited_whatever_the_sign_of_its_score():
     far from "what did X say?"): it is still the answer, never an empty one."""
     from types import SimpleNamespace
 
-    from bot.said import _select
+    from bot.answer.said import _select
 
     def ranked(score: float, start: int):
         return SimpleNamespace(score=score, quote=SimpleNamespace(article_id="a", start=start))

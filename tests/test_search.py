@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from retrieval.search import SearchFilters
+from retrieval.types import SearchFilters
 
 
 def test_rare_name_is_found_first(seeded):

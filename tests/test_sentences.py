@@ -1,4 +1,4 @@
-from retrieval.sentences import sentence_spans
+from retrieval.text.sentences import sentence_spans
 
 
 def sentences(text: str) -> list[str]:

@@ -109,7 +109,7 @@ def test_server_killed_mid_ingest_gives_a_clear_error_and_refresh_completes(serv
     make_corpus(articles, 120, paragraphs=8)  # remixed sentences: all "recur", keep them
     env = {**os.environ, **env_for(server, tmp_path, articles), "NEWSDESK_STRIP_BOILERPLATE": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "refresh"],
+        [sys.executable, "-m", "bot.interfaces.cli", "refresh"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -140,8 +140,8 @@ def test_server_killed_mid_ingest_gives_a_clear_error_and_refresh_completes(serv
     assert report["failed"] == 0 and report["added"] + report["unchanged"] == 120
     chunks = client.get_collection("newsdesk_chunks").get(include=[])["ids"]
     assert len(chunks) == len(set(chunks))
-    from retrieval.articles import discover, read_articles
-    from retrieval.chunking import Chunker
+    from retrieval.ingest.chunking import Chunker
+    from retrieval.ingest.formats import discover, read_articles
 
     chunker = Chunker()
     expected = sum(

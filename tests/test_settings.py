@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.slack_app import SlackSecrets
-from retrieval.settings import Settings
+from bot.interfaces.slack_app import SlackSecrets
+from bot.settings import Settings
 
 
 def test_env_file_and_path_lists(tmp_path: Path, monkeypatch):

@@ -10,10 +10,10 @@ import uuid
 import pytest
 from slack_sdk import WebClient
 
-from bot import slack_blocks
+from bot.answer.types import Answer, Citation
+from bot.interfaces import slack_blocks
+from bot.interfaces.slack_app import SlackSecrets, create_app, http_server
 from bot.service import Newsdesk
-from bot.slack_app import SlackSecrets, create_app, http_server
-from bot.types import Answer, Citation
 
 from .conftest import make_settings, run_cli
 from .slack_fake import BOT_USER, FakeSlack, post, serve_fake_slack, signed_headers

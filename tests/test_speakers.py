@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.speakers import PERSON, closest_names, make_speaker, matches, name_key
+from retrieval.text.names import closest_names, make_speaker, matches, name_key
+from retrieval.types import PERSON
 
 ASIF = make_speaker("Defence Minister Khawaja Asif", PERSON)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.render import citation_view
+from bot.answer.wording import human_date
+from bot.interfaces.render import citation_view
+from bot.interfaces.slack_blocks import answer_blocks
 from bot.service import Newsdesk
-from bot.slack_blocks import answer_blocks
-from bot.wording import human_date
-from retrieval.search import SearchFilters
 from retrieval.settings import SEEDS_DIR
+from retrieval.types import SearchFilters
 
 from .conftest import assert_grounded, make_settings
 

@@ -13,7 +13,6 @@ from retrieval.store.records import (
     StoredArticle,
     StoredQuote,
     chunk_from_meta,
-    date_ordinal,
     quote_id,
 )
 from retrieval.store.store import ChunkStore
@@ -31,7 +30,6 @@ __all__ = [
     "StoredArticle",
     "StoredQuote",
     "chunk_from_meta",
-    "date_ordinal",
     "open_client",
     "quote_id",
 ]

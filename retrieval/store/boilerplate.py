@@ -1,5 +1,5 @@
 """Boilerplate memory: per source group, the recurring texts learnt so far
-(`retrieval.boilerplate` decides what they are; the store only keeps them)."""
+(`retrieval.ingest.boilerplate` decides what they are; the store only keeps them)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class BoilerplateMemory:
         self.location = location
 
     def texts(self) -> dict[str, list[str]]:
-        """Per source group, the boilerplate texts learnt so far (see retrieval.boilerplate)."""
+        """Per source group, the boilerplate texts learnt so far (retrieval.ingest.boilerplate)."""
         records = get_all(self.articles, ["documents", "metadatas"], where={"kind": "boilerplate"})
         return {
             meta["group"]: json.loads(document)

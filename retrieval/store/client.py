@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 
-from retrieval.settings import Settings
+from retrieval.settings import StoreSettings
 
 IDS_PER_CALL = 500  # ids per get/upsert/delete by id of bookkeeping records: one statement
 ARTICLES_PER_FILTER = 200  # article ids per `$in` filter: each matches up to hundreds of records
@@ -22,7 +22,7 @@ class StoreError(RuntimeError):
     """The store cannot be reached or written; the message says what to check."""
 
 
-def open_client(settings: Settings):
+def open_client(settings: StoreSettings):
     """An embedded PersistentClient, or an HttpClient when NEWSDESK_CHROMA_URL is set."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings

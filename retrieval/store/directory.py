@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from retrieval.speakers import PERSON, Speaker, short_forms
 from retrieval.store.client import IDS_PER_CALL, batches, explained_errors, get_all
 from retrieval.store.records import (
     DUMMY_VECTOR,
@@ -22,6 +21,8 @@ from retrieval.store.records import (
     SURNAME_PREFIX,
     speaker_from_meta,
 )
+from retrieval.text.names import short_forms
+from retrieval.types import PERSON, Speaker
 
 
 @dataclass(frozen=True)

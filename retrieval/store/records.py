@@ -17,10 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.articles import Article, Paragraph
-from retrieval.chunking import Chunk
-from retrieval.quotes import Quote
-from retrieval.speakers import Speaker
+from retrieval.types import Article, Chunk, Paragraph, Quote, SearchFilters, Speaker, date_ordinal
 
 # Ids of the bookkeeping records of the articles collection.
 GENERATION_ID = "__generation__"  # the content generation and the store's id
@@ -47,7 +44,7 @@ class IndexedArticle:
     chunk_count: int
     title: str
     published: str | None
-    group: str = ""  # the source boilerplate is counted within (retrieval.boilerplate)
+    group: str = ""  # the source boilerplate is counted within (retrieval.ingest.boilerplate)
     segments: frozenset[str] = frozenset()  # recurrence keys of the article as read
     stripped: frozenset[str] = frozenset()  # the recurring keys stripped from it
     changed_at: float = 0.0  # when this record last changed (derived indexes follow it)
@@ -85,7 +82,7 @@ class StoredArticle:
 
     def sentence_number(self, offset: int) -> int:
         """1-based number of the sentence holding `offset`, counted over the body text."""
-        from retrieval.sentences import sentence_spans
+        from retrieval.text.sentences import sentence_spans
 
         number = 0
         for paragraph in self.paragraphs:
@@ -136,11 +133,6 @@ class ArticleWrite:
     segments: frozenset[str] = frozenset()
     stripped: frozenset[str] = frozenset()
     entities: Sequence[tuple[int, int, str]] = ()  # (start, end, label) from the parse
-
-
-def date_ordinal(day: dt.date) -> int:
-    """Dates as YYYYMMDD integers, because Chroma filters compare numbers, not strings."""
-    return day.year * 10000 + day.month * 100 + day.day
 
 
 def chunk_from_meta(record_id: str, text: str, meta: dict) -> Chunk:
@@ -307,3 +299,19 @@ def quote_from_meta(
         source=meta.get("source"),
         similarity=similarity,
     )
+
+
+def chroma_where(filters: SearchFilters | None) -> dict | None:
+    """The filters as a Chroma `where` on chunk and quote metadata (None: no limit)."""
+    if filters is None:
+        return None
+    clauses: list[dict] = []
+    if filters.since:
+        clauses.append({"published_ord": {"$gte": date_ordinal(filters.since)}})
+    if filters.until:
+        clauses.append({"published_ord": {"$lte": date_ordinal(filters.until)}})
+    if filters.source:
+        clauses.append({"source": filters.source})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

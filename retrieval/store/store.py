@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.chunking import Chunk, chunk_id
-from retrieval.settings import Settings
+from retrieval.settings import StoreSettings
 from retrieval.store.boilerplate import BoilerplateMemory
 from retrieval.store.client import (
     ARTICLES_PER_FILTER,
@@ -55,6 +54,7 @@ from retrieval.store.records import (
     quote_meta,
     stored_from_record,
 )
+from retrieval.types import Chunk, chunk_id
 
 
 @explained_errors
@@ -64,7 +64,7 @@ class ChunkStore:
     directory), `boilerplate` — with the writes that span them and the chunk and quote reads.
     """
 
-    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+    def __init__(self, settings: StoreSettings, client: Any | None = None) -> None:
         self.settings = settings
         self.location = settings.chroma_url or str(settings.chroma_dir)
         self.client = client or open_client(settings)

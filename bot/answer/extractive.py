@@ -1,0 +1,285 @@
+"""Question + retrieved passages → `Answer` whose every claim cites an exact quote.
+
+The default answerer is extractive: it never writes a claim of its own. It reads the question
+(`bot.answer.question`), and then:
+
+- "What did X say about Y?" goes to `bot.answer.said`, which answers only with X's own quotes;
+- anything else: the sentences of the retrieved passages that cover the question's topic are
+  ranked and returned verbatim with `[n]` markers, each a `Citation` of the exact span.
+
+Before any sentence is picked, `bot.answer.evidence` decides whether the archive holds evidence at
+all; when it does not, the answer says so (`found=False`, no citations) instead of guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot.answer.citing import cite, quote_span, shown, terms
+from bot.answer.evidence import judge
+from bot.answer.question import Question, analyse, is_follow_up, substitute_person
+from bot.answer.said import SpeechAnswerer
+from bot.answer.types import Answer, Citation, Conversation, Turn
+from bot.answer.wording import human_date, render
+from bot.settings import AnswerSettings
+from retrieval.embedding.encoder import Embedder
+from retrieval.search import Searcher
+from retrieval.store import ChunkStore, StoredArticle, StoredQuote
+from retrieval.text.sentences import sentence_spans
+from retrieval.types import Hit, SearchFilters
+
+MORE_SOURCES = 5
+# Ranking of sentences for questions that ask about no person (score = Σ weight × feature).
+W_COVERAGE = 1.0  # idf-weighted share of the question's topic words in the sentence
+W_PASSAGE = 0.3  # the rank search gave the passage the sentence stands in (top = 1)
+W_QUOTED = 0.2  # a speech question ("what was said about…") prefers quotations…
+W_ATTRIBUTED = 0.2  # …and sentences the quote index attributes to someone
+KEEP_WITHIN = 0.5  # cite sentences scoring at least half the best one
+W_ANSWER_TYPE = 0.3  # a when / who / how-many question: the sentence holds a date, person, number
+SEMANTIC_MARGIN = 0.15  # a paraphrase no word matches: top passage only, this far above floor
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    article: StoredArticle
+    start: int  # quote span, widened to the whole quotation
+    end: int
+    quote: StoredQuote | None  # the quote index's entry for the sentence, if it is one
+    passage: str
+    passage_score: float
+
+
+class ExtractiveAnswerer:
+    """Answers from the archive's own sentences; needs no language model."""
+
+    name = "extractive"
+
+    def __init__(
+        self, settings: AnswerSettings, store: ChunkStore, searcher: Searcher, embedder: Embedder
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.searcher = searcher
+        self.speech = SpeechAnswerer(settings, store, searcher, embedder)
+
+    def answer(
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        filters: SearchFilters | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer `question`; `on_token` is accepted for parity with streaming answerers."""
+        parsed, standalone, previous = self.understand(question, conversation)
+        if previous and parsed.asks_when and previous.answer.citations:
+            return self._when_follow_up(question, standalone, previous.answer)
+        spoken, parsed = self.speech.route(question, parsed, standalone, filters)
+        if spoken is not None:
+            return spoken
+        hits = self.searcher.search(standalone, self.settings.top_k, filters)
+        return self.compose(question, standalone, parsed, hits)
+
+    def understand(
+        self, question: str, conversation: Conversation | None
+    ) -> tuple[Question, str, Turn | None]:
+        """Resolve a follow-up against the previous turn; returns (analysis, standalone, turn).
+
+        "And what did he say about trusting the Taliban?" after a question about Asif becomes
+        "And what did Khawaja Asif say about trusting the Taliban?": the person is the one the
+        previous answer quoted, so the follow-up is answered with that person's words only.
+        """
+        parsed = analyse(question)
+        previous = conversation.last if conversation else None
+        if not previous or not is_follow_up(parsed):
+            return parsed, question, None
+        earlier_text = previous.answer.standalone_question or previous.question
+        earlier = analyse(earlier_text)
+        person = _person_of(earlier, previous.answer)
+        if person and parsed.asks_speech:
+            standalone = substitute_person(question, person)
+            resolved = analyse(standalone)
+            if resolved.asks_person and parsed.terms:
+                return resolved, standalone, previous  # a new topic for the same person
+            topic = resolved.topic or earlier.topic
+            merged = replace(resolved, person_names=(person,), topic=topic,
+                             terms=tuple(dict.fromkeys(parsed.terms + earlier.terms)))  # fmt: skip
+            return merged, standalone, previous
+        standalone = substitute_person(question, person) if person else question
+        standalone = f"{standalone} ({earlier_text})"
+        merged = replace(
+            parsed,
+            terms=tuple(dict.fromkeys(parsed.terms + earlier.terms)),
+            person_names=earlier.person_names,
+            topic=earlier.topic,
+            asks_speech=parsed.asks_speech or earlier.asks_speech,
+        )
+        return merged, standalone, previous
+
+    def compose(self, question: str, standalone: str, parsed: Question, hits: list[Hit]) -> Answer:
+        """Pick the answering sentences from `hits`, or say the archive has nothing."""
+        evidence = judge(parsed, hits, self.searcher, self.settings.min_relevance)
+        chosen: list[_Candidate] = []
+        extra: list[_Candidate] = []
+        if evidence.found:
+            ranked = _rank(self._candidates(hits), parsed, evidence.best_similarity,
+                           self.settings.min_relevance)  # fmt: skip
+            chosen, extra = _select(ranked, self.settings.max_citations)
+        if not chosen:
+            return self.no_evidence(question, standalone)
+        citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
+        more = [_citation(n, c) for n, c in enumerate(extra[:MORE_SOURCES], start=len(chosen) + 1)]
+        lines = [
+            render("answer_line", sentence=shown(cit.quote, c.quote), n=cit.n)
+            for c, cit in zip(chosen, citations, strict=True)
+        ]
+        return Answer(question, "\n".join(lines), True, tuple(citations), standalone, tuple(more))
+
+    def no_evidence(self, question: str, standalone: str | None = None) -> Answer:
+        articles = self.searcher.article_count()
+        text = render("no_evidence", articles=articles) if articles else render("empty_archive")
+        return Answer(question, text, False, (), standalone)
+
+    def _when_follow_up(self, question: str, standalone: str, previous: Answer) -> Answer:
+        """ "When did he say it?": the dates of the articles the previous answer quoted."""
+        seen: dict[tuple[str, dt.date | None], Citation] = {}
+        for citation in previous.citations:
+            seen.setdefault((citation.article_id, citation.published), citation)
+        citations = [replace(c, n=n) for n, c in enumerate(seen.values(), start=1)]
+        lines = [
+            render(
+                "when_line" if c.speaker else "when_reported_line",
+                subject=c.speaker,
+                date=human_date(c.published),
+                title=c.title,
+                n=c.n,
+            )
+            for c in citations
+        ]
+        return Answer(question, "\n".join(lines), True, tuple(citations), standalone)
+
+    def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
+        """Every sentence of the retrieved passages, with its quote-index entry if any."""
+        if not hits:
+            return []
+        articles = self.store.get_articles(h.chunk.article_id for h in hits)
+        in_articles = self.searcher.quote_lookup().in_articles(list(articles))
+        quotes = {
+            (q.article_id, q.start): q for q in self.store.get_quotes(dict.fromkeys(in_articles))
+        }
+        top_score = hits[0].score
+        seen: set[tuple[str, int]] = set()
+        candidates: list[_Candidate] = []
+        for hit in hits:
+            article = articles.get(hit.chunk.article_id)
+            if article is None:  # removed by a concurrent refresh
+                continue
+            spans = _body_sentences(article)
+            for index, (start, _) in enumerate(spans):
+                inside = hit.chunk.char_start <= start < hit.chunk.char_end
+                if not inside or (article.id, start) in seen:
+                    continue
+                seen.add((article.id, start))
+                begin, end = quote_span(article.text, spans, index)
+                quote = quotes.get((article.id, start))
+                candidates.append(
+                    _Candidate(article, begin, end, quote, hit.chunk.text, hit.score / top_score)
+                )
+        return candidates
+
+
+def _body_sentences(article: StoredArticle) -> list[tuple[int, int]]:
+    return [
+        span
+        for paragraph in article.paragraphs
+        if not paragraph.heading
+        for span in sentence_spans(article.text, paragraph.start, paragraph.end)
+    ]
+
+
+def _person_of(earlier: Question, answer: Answer) -> str | None:
+    """The person a follow-up's pronoun means: whom the previous answer quoted, by the
+    archive's full name, else the name the previous question used."""
+    if earlier.person_names:
+        quoted = [c.speaker for c in answer.citations if c.speaker]
+        return quoted[0] if quoted else earlier.person_names[0]
+    return next((c.speaker for c in answer.citations if c.speaker), None)
+
+
+def _rank(
+    candidates: list[_Candidate], question: Question, best_similarity: float, threshold: float
+) -> list[tuple[float, _Candidate]]:
+    """Score sentences by topic coverage and passage rank (and, for speech questions, by
+    being a quotation). Eligible: sentences sharing the question's topic words; or, for a
+    paraphrase no word matches, the top passage when it is semantically close."""
+    sentence_terms = [terms(c.article.text[c.start : c.end]) for c in candidates]
+    idf = {
+        term: math.log(1 + len(candidates) / (1 + sum(term in s for s in sentence_terms)))
+        for term in question.terms
+    }
+    total_weight = sum(idf.values()) or 1.0
+    strong_semantic = best_similarity >= threshold + SEMANTIC_MARGIN
+    scored: list[tuple[float, float, _Candidate]] = []
+    for candidate, words in zip(candidates, sentence_terms, strict=True):
+        coverage = sum(idf[t] for t in question.terms if t in words) / total_weight
+        paraphrase = strong_semantic and candidate.passage_score == 1.0
+        if question.terms and coverage == 0 and not paraphrase:
+            continue
+        quoted = "“" in candidate.article.text[candidate.start : candidate.end]
+        score = W_COVERAGE * coverage + W_PASSAGE * candidate.passage_score
+        if question.answer_types and _holds(candidate, question.answer_types):
+            score += W_ANSWER_TYPE
+        if question.asks_speech:
+            attributed = candidate.quote is not None and candidate.quote.speaker is not None
+            score += W_QUOTED * quoted + W_ATTRIBUTED * attributed
+        scored.append((score, coverage, candidate))
+    if any(coverage > 0 for _, coverage, _ in scored):
+        scored = [item for item in scored if item[1] > 0]
+    scored.sort(key=lambda item: item[0], reverse=True)
+    return [(score, candidate) for score, _, candidate in scored]
+
+
+def _holds(candidate: _Candidate, labels: frozenset[str]) -> bool:
+    """Does the sentence hold an entity of one of these kinds (the parse's, from ingest)? A
+    "who" question is answered by a quote's speaker too."""
+    found = candidate.article.entities_in(candidate.start, candidate.end)
+    if "PERSON" in labels and candidate.quote is not None and candidate.quote.speaker:
+        return True
+    return bool(found & labels)
+
+
+def _select(
+    ranked: list[tuple[float, _Candidate]], limit: int
+) -> tuple[list[_Candidate], list[_Candidate]]:
+    """Top sentences within `KEEP_WITHIN` of the best score, no two overlapping; the rest
+    are 'more'."""
+    if not ranked:
+        return [], []
+    best = ranked[0][0]
+    chosen: list[_Candidate] = []
+    extra: list[_Candidate] = []
+    seen_words: set[str] = set()
+    for score, candidate in ranked:
+        overlaps = any(
+            c.article.id == candidate.article.id
+            and c.start < candidate.end
+            and candidate.start < c.end
+            for c in chosen + extra
+        )
+        words = " ".join(candidate.article.text[candidate.start : candidate.end].split())
+        if overlaps or words in seen_words:
+            continue  # one span once, and the same words from a repeated story once
+        seen_words.add(words)
+        if len(chosen) < limit and score >= KEEP_WITHIN * best:
+            chosen.append(candidate)
+        else:
+            extra.append(candidate)
+    return chosen, extra
+
+
+def _citation(n: int, candidate: _Candidate) -> Citation:
+    quote = candidate.quote
+    speaker = quote.speaker.name if quote is not None and quote.speaker is not None else None
+    return cite(n, candidate.article, candidate.start, candidate.end, speaker)

@@ -1,0 +1,228 @@
+"""What a question asks: its topic terms, the person it asks about, and whether it follows up.
+
+The extractive answerer needs no language model, so it reads questions with a few rules:
+"What did Asif say about Tora Bora?" asks for *speech* by *Asif* about the topic *Tora Bora*;
+"When did he say it?" is a *when* question that *follows up* the previous turn. Who "Asif" is
+is not decided here: `bot.answer.said` resolves the name against the archive's speakers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+
+from retrieval.ingest.formats import parse_date
+from retrieval.text.lexicon import lexicon, speech_verb_forms
+from retrieval.text.names import name_key
+from retrieval.text.words import stem, tokenize
+from retrieval.types import SearchFilters
+
+STOPWORDS = lexicon()["question_stopwords"]
+_ASK_VERBS = (
+    "say|said|tell|told|think|thought|mean|react|respond|claim|threaten|want|warn|announce|"
+    "add|comment|argue|predict|expect|write|state|declare|promise|insist|suggest|believe|"
+    "feel|admit|deny|reveal|reply|urge|stress|note|have to say|had to say"
+)
+_PRONOUNS = re.compile(r"\b(he|she|they|him|her|them|his|it|that|this|those|these)\b", re.I)
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his)\b", re.I)
+_ASKED_PERSON = re.compile(
+    rf"\b(?:did|does|do|has|have|had|was|is|will|would|could)\s+(?P<name>[^?,;]{{1,60}}?)\s+"
+    rf"(?:{_ASK_VERBS})\b",
+    re.I,
+)
+_POSSESSIVE_PERSON = re.compile(
+    r"\b(?P<name>[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+){0,3})(?:’s|'s)\s+"
+    r"(?:view|comment|remark|word|statement|warning|position|response|reaction|stance|take|"
+    r"opinion|quote|claim|argument|prediction|forecast)",
+)
+_ACCORDING_TO = re.compile(
+    r"\b(?i:according to)\s+(?P<name>[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3})"
+)
+_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning|over|of)\s+(?P<topic>.+?)[?.!]*\s*$", re.I)
+_SPEECH_QUESTION = re.compile(
+    rf"\b(?:{_ASK_VERBS}|quote|view|statement|remark|reaction|position)s?\b", re.I
+)
+_WHEN = re.compile(r"^\s*(?:when|what date|on what day|which day)\b", re.I)
+# What kind of entity answers a question, by how it opens (spaCy's labels, stored at ingest).
+_ANSWER_TYPES = (
+    (re.compile(r"^\s*(?:when|what (?:date|time|day|year|month)|on what day|which (?:day|"
+                r"date|year|month)|since when|how long ago)\b", re.I), frozenset({"DATE", "TIME"})),
+    (re.compile(r"^\s*(?:how (?:many|much)|what (?:number|amount|percentage|share))\b", re.I),
+     frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})),
+    (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), frozenset({"PERSON"})),
+    (re.compile(r"^\s*(?:where|in what (?:place|city|country))\b", re.I),
+     frozenset({"GPE", "LOC", "FAC"})),
+)  # fmt: skip
+_NOT_NAMES = lexicon()["not_names"]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    terms: tuple[str, ...]  # stemmed topic terms, the person's name left out
+    person_names: tuple[str, ...]  # as written, e.g. ("Asif",) or ("the Bundesbank",)
+    topic: str  # what the person is asked about: "Tora Bora" ("" when not said)
+    asks_speech: bool
+    asks_when: bool
+    has_pronoun: bool
+    has_proper_name: bool
+    answer_types: frozenset[str] = frozenset()  # entity labels that answer it: {"DATE", …}
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Name keys of the people asked about, e.g. ("asif",)."""
+        return tuple(name_key(n) for n in self.person_names)
+
+    @property
+    def asks_person(self) -> bool:
+        """ "What did X say (about Y)?": answered only with X's own words."""
+        return bool(self.person_names) and self.asks_speech
+
+
+def analyse(text: str) -> Question:
+    names = asked_people(text)
+    name_words = {word for name in names for word in tokenize(name)}
+    topic = _topic(text, names)
+    return Question(
+        text=text,
+        terms=topic_terms(topic or text, name_words),
+        person_names=tuple(names),
+        topic=topic,
+        asks_speech=asks_speech(text),
+        asks_when=bool(_WHEN.search(text)),
+        has_pronoun=bool(_PRONOUNS.search(text)),
+        has_proper_name=bool(re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", text.strip())),
+        answer_types=answer_types(text),
+    )
+
+
+def answer_types(text: str) -> frozenset[str]:
+    """The entity labels an answer to `text` holds: a date for "when", a number for "how
+    many", a person for "who", a place for "where" (empty for other questions)."""
+    return next((labels for pattern, labels in _ANSWER_TYPES if pattern.search(text)), frozenset())
+
+
+def topic_terms(topic: str, name_words: set[str] = frozenset()) -> tuple[str, ...]:
+    """The stemmed words a topic is matched by: no question words, no person's name."""
+    words = (t for t in tokenize(topic) if t not in STOPWORDS and t not in name_words)
+    return tuple(dict.fromkeys(stem(t) for t in words))
+
+
+def asks_speech(text: str) -> bool:
+    """Does the question ask what someone said or wrote? Any speech or writing verb in any
+    form ("post", "tweeted", "told Geo News"), a word for quotes, or "according to"."""
+    words = {word.lower() for word in re.findall(r"[A-Za-z]+", text)}
+    if words & _speech_forms() or "according" in words:
+        return True
+    return bool(_SPEECH_QUESTION.search(text))
+
+
+@cache
+def _speech_forms() -> frozenset[str]:
+    return speech_verb_forms() | {"react", "reacted", "reaction", "respond", "quotes", "views",
+                                  "comments", "remarks", "words", "statement", "statements",
+                                  "position", "stance"}  # fmt: skip
+
+
+_PLAINLY_SPEECH = re.compile(
+    r"\b(?:say|says|said|tell|told|quote[sd]?|comment(?:s|ed)?|according to|speaks?|"
+    r"spoke|remarks?|react(?:ed|ion)?|statements?)\b",
+    re.I,
+)
+
+
+def asks_words_plainly(text: str) -> bool:
+    """Says in so many words that it asks for someone's words. A when / who / how-many
+    question is about an event ("When did UAL add flights?") unless it does: "add" and
+    "file" are speech verbs, but there they are the event."""
+    return bool(_PLAINLY_SPEECH.search(text))
+
+
+def without_person(question: Question) -> Question:
+    """The question read as one about no one: "did bitcoin prices react" names no person,
+    and its words are the topic."""
+    terms = tuple(dict.fromkeys(stem(t) for t in tokenize(question.text) if t not in STOPWORDS))
+    return replace(question, person_names=(), topic="", terms=terms)
+
+
+def asked_people(text: str) -> list[str]:
+    """The people (or bodies) a question asks about, as written: "Asif", "the Bundesbank"."""
+    names: list[str] = []
+    for pattern in (_ASKED_PERSON, _POSSESSIVE_PERSON, _ACCORDING_TO):
+        for match in pattern.finditer(text):
+            name = _clean(match.group("name"))
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _clean(raw: str) -> str | None:
+    words = raw.strip().split()
+    while words and words[-1].lower() in {"ever", "really", "actually", "publicly", "also"}:
+        words = words[:-1]
+    while words and words[0].lower() in {"ever", "really", "actually", "publicly", "also"}:
+        words = words[1:]
+    name = " ".join(words).strip(" ,")
+    if not name or name.lower() in _NOT_NAMES or len(words) > 6:
+        return None
+    if not any(word[:1].isupper() for word in words) and len(words) > 3:
+        return None
+    if not name_key(name):
+        return None
+    return name
+
+
+def _topic(text: str, names: list[str]) -> str:
+    """The "about Y" part of the question, else the question without its person."""
+    match = _TOPIC.search(text)
+    if match and names:
+        return match.group("topic").strip()
+    rest = text
+    for name in names:
+        rest = re.sub(rf"{re.escape(name)}(?:['’]s)?", " ", rest)
+    return " ".join(rest.split()) if names else ""
+
+
+_FILTER = re.compile(r'\b(since|until|source):(?:"([^"]+)"|(\S+))', re.I)
+
+
+def extract_filters(text: str) -> tuple[str, SearchFilters]:
+    """`Tora Bora since:2025-10-01 source:"Geo News"` → ("Tora Bora", filters).
+
+    The REPL and Slack have no command-line options, so filters ride in the question.
+    Raises ArticleError (with the fix) for a date that is not YYYY-MM-DD.
+    """
+    found: dict[str, str] = {}
+    for match in _FILTER.finditer(text):
+        found[match.group(1).lower()] = match.group(2) or match.group(3)
+    question = re.sub(r"\s+", " ", _FILTER.sub(" ", text)).strip()
+    since = parse_date(found["since"], "since:") if "since" in found else None
+    until = parse_date(found["until"], "until:") if "until" in found else None
+    return question, SearchFilters(since, until, found.get("source"))
+
+
+def split_quotes_command(text: str) -> tuple[str, str | None]:
+    """`Asif about the Taliban` → ("Asif", "the Taliban"): the REPL's and Slack's
+    `quotes` command, written the way one would say it."""
+    parts = re.split(r"\s+about\s+", text.strip(), maxsplit=1)
+    return parts[0].strip(), (parts[1].strip() or None) if len(parts) > 1 else None
+
+
+def is_follow_up(question: Question) -> bool:
+    """A pronoun and no name of its own: "When did he say it?", "What else did she add?",
+    "And what did he say about the Taliban?" (a topic named, the person not)."""
+    if question.person_names:
+        return False
+    if _PERSON_PRONOUN.search(question.text):
+        return True
+    return question.has_pronoun and not question.has_proper_name and len(question.terms) <= 3
+
+
+def substitute_person(text: str, name: str) -> str:
+    """`When did he say it?` → `When did Asif say it?`."""
+    return _PERSON_PRONOUN.sub(name, text, count=1)
+
+
+def speech_verbs() -> frozenset[str]:
+    return lexicon()["speech_verbs"]

@@ -1,0 +1,346 @@
+"""`newsdesk` command line: a thin shell over `bot.service.Newsdesk`.
+
+Every command takes `--json` for machine-readable output; without it, output is rendered with
+rich for people. Warnings about bad articles go to stderr, never in the way of the JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.interfaces import render
+from retrieval.ingest.formats import parse_date
+from retrieval.ingest.pipeline import IngestReport
+from retrieval.store import StoreError
+from retrieval.types import ArticleError, SearchFilters
+
+app = typer.Typer(
+    help="Ask questions of a news archive; every answer cites the exact passage it came from.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True, soft_wrap=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _newsdesk():
+    from bot.service import Newsdesk
+
+    _quiet_libraries()
+    return Newsdesk()
+
+
+def _quiet_libraries() -> None:
+    for name in ("chromadb", "sentence_transformers", "transformers", "httpx"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value, option)
+    except ArticleError as err:
+        raise typer.BadParameter(str(err), param_hint=option) from None
+
+
+def _emit_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def _store_errors():
+    try:
+        yield
+    except StoreError as err:
+        errors.print(f"[bold red]error:[/] {err}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain words.")],
+    since: Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only articles from this source.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer one question from the archive, with cited passages."""
+    filters = SearchFilters(_date(since, "--since"), _date(until, "--until"), source)
+    newsdesk = _newsdesk()
+    with _store_errors():
+        if newsdesk.store.manifest.is_empty() and not as_json:
+            errors.print("[dim]The archive is empty: indexing the article folders first…[/]")
+        _report_quietly(newsdesk.ensure_indexed(), as_json)
+        answer = newsdesk.ask(question, filters=filters)
+    if as_json:
+        _emit_json(answer.to_dict())
+    else:
+        console.print(render.answer_view(answer))
+
+
+def _report_quietly(report: IngestReport | None, as_json: bool) -> None:
+    if report and report.failed and not as_json:
+        errors.print(render.problems_view(report), end="")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Add or update articles from files or folders (unchanged ones are skipped)."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        report = _with_progress(lambda cb: newsdesk.ingest(paths, on_progress=cb), as_json)
+    _finish(report, as_json)
+
+
+@app.command()
+def refresh(as_json: JsonOption = False) -> None:
+    """Re-scan the configured article folders: add, update and remove articles."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        report = _with_progress(lambda cb: newsdesk.refresh(on_progress=cb), as_json)
+    _finish(report, as_json)
+
+
+def _with_progress(run, as_json: bool) -> IngestReport:
+    if as_json or not errors.is_terminal:
+        return run(None)
+    columns = (
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("chunks"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("ingest", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return run(advance)
+
+
+def _finish(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        errors.print(render.problems_view(report), end="")
+        console.print(render.report_view(report))
+    nothing_read = report.failed and not (report.added or report.updated or report.unchanged)
+    if nothing_read:
+        raise typer.Exit(1)
+
+
+@app.command()
+def watch(
+    folders: Annotated[
+        list[Path] | None, typer.Argument(help="Folders to watch (default: the article folders).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Index new, changed and deleted articles as they arrive (Ctrl-C to stop)."""
+    import time
+
+    newsdesk = _newsdesk()
+    folders = folders or newsdesk.settings.archive_dirs
+
+    def show(report: IngestReport) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            errors.print(render.problems_view(report), end="")
+            console.print(render.report_view(report))
+
+    with _store_errors():
+        show(newsdesk.refresh(folders=folders))
+        watcher = newsdesk.watch(folders, on_report=show)
+    if not as_json:
+        errors.print(f"[dim]Watching {', '.join(map(str, folders))} — Ctrl-C to stop.[/]")
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+
+
+@app.command()
+def stats(as_json: JsonOption = False) -> None:
+    """Show what is indexed: articles, chunks, last refresh, model, store location."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        figures = newsdesk.stats()
+    if as_json:
+        _emit_json(figures)
+    else:
+        console.print(render.stats_view(figures))
+
+
+@app.command()
+def speakers(
+    name: Annotated[str | None, typer.Argument(help="Only the speakers this name means.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List who the archive quotes: how often, and in which articles."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        rows = newsdesk.speakers(name)
+    if as_json:
+        _emit_json(rows)
+    else:
+        console.print(render.speakers_view(rows, detailed=name is not None))
+
+
+@app.command()
+def quotes(
+    name: Annotated[str, typer.Argument(help="The person (or body) quoted, e.g. Asif.")],
+    about: Annotated[str | None, typer.Option(help="Only quotes about this topic.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List a person's quotes in date order, each with its citation."""
+    filters = SearchFilters(_date(since, "--since"), _date(until, "--until"))
+    newsdesk = _newsdesk()
+    with _store_errors():
+        found = newsdesk.quotes(name, about, filters)
+    if as_json:
+        _emit_json(found.to_dict())
+    else:
+        console.print(render.quotes_view(found))
+    if found.problem:
+        raise typer.Exit(1)
+
+
+@app.command()
+def repl() -> None:
+    """Chat with the archive: history, line editing, follow-up questions."""
+    from bot.interfaces.repl import run_repl
+
+    with _store_errors():
+        run_repl(_newsdesk(), console)
+
+
+@app.command()
+def slack() -> None:
+    """Run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP with signatures."""
+    from bot.interfaces.slack_app import run
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    _quiet_libraries()
+    with _store_errors():
+        run(_newsdesk())
+
+
+@app.command()
+def feedback(as_json: JsonOption = False) -> None:
+    """List the 👍/👎 feedback given to answers in Slack."""
+    from bot.interfaces.slack_store import SlackStore
+
+    newsdesk = _newsdesk()
+    rows = SlackStore(newsdesk.settings.slack_db).feedback()
+    if as_json:
+        _emit_json(rows)
+        return
+    console.print(render.feedback_view(rows))
+
+
+feeds_app = typer.Typer(help="Follow RSS/Atom feeds: their entries become articles.",
+                        no_args_is_help=True)  # fmt: skip
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The feed's address (RSS or Atom).")],
+    source: Annotated[str | None, typer.Option(help="Source name for its articles.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Follow a feed; `newsdesk watch` (or the Slack app with NEWSDESK_WATCH=1) polls it."""
+    from retrieval.ingest.feeds import FeedError
+
+    try:
+        feed = _newsdesk().add_feed(url, source)
+    except FeedError as err:
+        errors.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    if as_json:
+        _emit_json(feed.to_dict())
+    else:
+        console.print(f"Following {feed.url}. `newsdesk feeds poll` fetches it now.")
+
+
+@feeds_app.command("list")
+def feeds_list(as_json: JsonOption = False) -> None:
+    """The followed feeds: entries taken, last success, last error."""
+    rows = [feed.to_dict() for feed in _newsdesk().feeds.feeds()]
+    if as_json:
+        _emit_json(rows)
+    else:
+        console.print(render.feeds_view(rows))
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    url: Annotated[str, typer.Argument(help="The feed's address, as listed.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Stop following a feed and take its articles out of the archive."""
+    from retrieval.ingest.feeds import FeedError
+
+    newsdesk = _newsdesk()
+    try:
+        with _store_errors():
+            report = newsdesk.remove_feed(url)
+    except FeedError as err:
+        errors.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from None
+    if as_json:
+        _emit_json({"removed": url, "articles_removed": len(report.removed)})
+    else:
+        console.print(f"Stopped following {url}; {len(report.removed)} articles removed.")
+
+
+@feeds_app.command("poll")
+def feeds_poll(as_json: JsonOption = False) -> None:
+    """Poll every followed feed once now and index what it brought (for cron)."""
+    newsdesk = _newsdesk()
+    with _store_errors():
+        polled, indexed = newsdesk.poll_feeds()
+    if as_json:
+        _emit_json({"poll": polled.to_dict(), "ingest": indexed.to_dict() if indexed else None})
+        return
+    for problem in polled.problems:
+        errors.print(f"[yellow]warning:[/] {render.escape(str(problem))}")
+    console.print(render.poll_view(polled))
+    if indexed:
+        console.print(render.report_view(indexed))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

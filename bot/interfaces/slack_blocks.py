@@ -1,0 +1,170 @@
+"""Block Kit payloads and Slack text handling, as pure functions tests can assert on.
+
+Article text is untrusted inside Slack: `<`, `>` and `&` are escaped so a quote can never
+become `<!channel>`, a user mention or a link, and long quotes are shortened to fit Slack's
+block limits (the full quote stays in `ask --json` and the feedback records).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot.answer.said import QuoteList
+from bot.answer.types import Answer, Citation
+from bot.answer.wording import human_date
+
+MORE_SOURCES_ACTION = "newsdesk_more_sources"
+VOTE_UP_ACTION = "newsdesk_vote_up"
+VOTE_DOWN_ACTION = "newsdesk_vote_down"
+_QUOTE_LIMIT = 700
+_SECTION_LIMIT = 2900
+
+HELP_TEXT = (
+    "*Ask the news archive.* Every answer quotes its sources.\n"
+    "• `@newsdesk what did Asif say about Tora Bora?` in a channel (answer in the thread)\n"
+    "• a direct message to the app\n"
+    "• `/newsdesk <question>` (only you see the answer; add `--share` to post it)\n"
+    "• reply in an answered thread to follow up: _when did he say it?_\n"
+    '• narrow it down: `since:2025-10-01`, `until:2025-10-31`, `source:"Geo News"`\n'
+    "• `/newsdesk quotes Asif about Taliban` lists what someone is quoted saying\n"
+    "• `/newsdesk speakers` lists who the archive quotes\n"
+    "• `/newsdesk refresh` re-indexes the archive (admins only)\n"
+    "• `/newsdesk feeds` lists the followed feeds; `/newsdesk feeds add URL [source]` and "
+    "`/newsdesk feeds remove URL` change them (admins only)"
+)
+
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_CHANNEL_LINK = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
+_LABELED_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]*)>")
+_BARE_LINK = re.compile(r"<((?:https?|mailto):[^>]+)>")
+_SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+\|)?([^>|]+)(?:\|[^>]*)?>")
+
+
+def clean_question(text: str) -> str:
+    """Slack markup → plain words: mentions dropped, links to their labels, entities decoded."""
+    text = _USER_MENTION.sub(" ", text)
+    text = _CHANNEL_LINK.sub(r"#\1", text)
+    text = _LABELED_LINK.sub(r"\2", text)
+    text = _BARE_LINK.sub(r"\1", text)
+    text = _SPECIAL.sub(r"@\1", text)
+    text = html.unescape(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def escape(text: str) -> str:
+    """Make untrusted text inert in mrkdwn: no mentions, links or broadcast pings."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def placeholder_blocks() -> tuple[str, list[dict]]:
+    text = ":mag: Searching the archive…"
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def draft_blocks(text: str) -> tuple[str, list[dict]]:
+    body = escape(_shorten(text, _SECTION_LIMIT)) + " …"
+    note = {"type": "mrkdwn", "text": "_drafting — citations are checked when the answer is done_"}
+    return text, [
+        {"type": "section", "text": {"type": "mrkdwn", "text": body}},
+        {"type": "context", "elements": [note]},
+    ]
+
+
+def citation_block(citation: Citation) -> dict:
+    title = escape(citation.title)
+    if citation.url:
+        title = f"<{citation.url}|{title}>"
+    where = f"{human_date(citation.published)} · {citation.where}"
+    if citation.source:
+        where += f" · {escape(citation.source)}"
+    quote = escape(_shorten(citation.quote, _QUOTE_LIMIT))
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": f"*[{citation.n}]* {title} — {where}\n> {quote}"}],
+    }
+
+
+def answer_blocks(answer: Answer, answer_id: str | None) -> tuple[str, list[dict]]:
+    """(fallback text, blocks) for an answer; buttons only when the answer is stored."""
+    body = escape(_shorten(answer.text, _SECTION_LIMIT))
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": body}}]
+    if answer.note:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"_{escape(answer.note)}_"}],
+            }
+        )
+    blocks += [citation_block(c) for c in answer.citations]
+    if answer_id:
+        buttons = []
+        if answer.more:
+            buttons.append(_button("More sources", MORE_SOURCES_ACTION, answer_id))
+        if answer.found:
+            buttons.append(_button("👍", VOTE_UP_ACTION, answer_id))
+            buttons.append(_button("👎", VOTE_DOWN_ACTION, answer_id))
+        if buttons:
+            blocks.append({"type": "actions", "block_id": "newsdesk_actions", "elements": buttons})
+    return answer.text, blocks
+
+
+def more_sources_blocks(answer: Answer) -> tuple[str, list[dict]]:
+    text = f"More passages for “{answer.question}”"
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}]
+    return text, blocks + [citation_block(c) for c in answer.more]
+
+
+def quotes_blocks(found: QuoteList, limit: int = 10) -> tuple[str, list[dict]]:
+    """A person's quotes, newest last, at most `limit` of them (Slack caps a message)."""
+    if found.problem:
+        return notice_blocks(escape(found.problem))
+    shown = found.citations[-limit:]
+    text = f"{found.name}: {len(found.citations)} quotes"
+    if len(found.citations) > limit:
+        text += f" (the latest {limit} shown)"
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(text)}*"}}]
+    return text, blocks + [citation_block(c) for c in shown]
+
+
+def speakers_blocks(rows: list[dict], limit: int = 25) -> tuple[str, list[dict]]:
+    """Who the archive quotes, most quoted first."""
+    if not rows:
+        return notice_blocks("No one is quoted in the archive under that name.")
+    lines = [
+        f"• *{escape(r['name'])}* — {r['quotes']} quotes in {len(r['articles'])} articles"
+        for r in rows[:limit]
+    ]
+    text = f"{len(rows)} speakers quoted"
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}]
+
+
+def notice_blocks(text: str) -> tuple[str, list[dict]]:
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def _button(label: str, action_id: str, value: str) -> dict:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+
+
+def feeds_text(rows: list[dict]) -> str:
+    """The followed feeds for Slack: entries taken, last success, last error."""
+    if not rows:
+        return "No feeds followed yet. An admin can add one: `/newsdesk feeds add URL`"
+    lines = ["*Followed feeds*"]
+    for row in rows:
+        line = f"• {escape(row['url'])} — {row['entries']} entries, last success "
+        line += escape(row["last_success"] or "never")
+        if row["last_error"]:
+            line += f", last error: {escape(row['last_error'])}"
+        lines.append(line)
+    return "\n".join(lines)

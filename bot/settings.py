@@ -1,0 +1,69 @@
+"""Settings of the answering side and its interfaces, on top of the store's.
+
+`StoreSettings` (retrieval) holds what ingest and the store read; here `AnswerSettings` (how
+answers are made), `LLMSettings` (the optional generative answerer) and `SlackSettings` (the
+Slack app) add theirs. `Settings` is all four at once: the one object the CLI builds from
+`NEWSDESK_*` variables and an optional `.env`, handed to each reader typed as the part it
+reads. Slack tokens are *not* settings: secrets come only from the process environment (see
+`bot.interfaces.slack_app.SlackSecrets`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode
+
+from retrieval.settings import ENV, REPO_ROOT, StoreSettings
+
+PROMPTS_DIR = REPO_ROOT / "prompts"
+
+
+def _split_names(value: object) -> object:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+class AnswerSettings(BaseSettings):
+    """How answers are made from the evidence found."""
+
+    model_config = ENV
+
+    top_k: int = 8
+    max_citations: int = 3
+    # Reuters dev set (bench/relevance.py): the highest floor that refuses no answerable
+    # question (lowest answerable 0.269); unknown-word refusals catch most of the rest.
+    min_relevance: float = 0.26
+    max_question_chars: int = 500
+
+
+class LLMSettings(BaseSettings):
+    """The optional generative answerer (an OpenAI-compatible endpoint); unset: extractive."""
+
+    model_config = ENV
+
+    llm: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 30.0
+    strict_citations: bool = True
+
+
+class SlackSettings(BaseSettings):
+    """The Slack app's port, admins and rate limit (its tokens are secrets, not settings)."""
+
+    model_config = ENV
+
+    slack_port: int = 3000
+    slack_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    slack_rate_limit_per_minute: int = 10
+
+    _split_admins = field_validator("slack_admins", mode="before")(_split_names)
+
+
+class Settings(StoreSettings, AnswerSettings, LLMSettings, SlackSettings):
+    """Every setting at once: what the CLI builds and hands on, each reader typed by its part."""
+
+    model_config = ENV

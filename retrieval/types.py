@@ -1,0 +1,178 @@
+"""The values that cross stage boundaries: articles and their paragraphs, chunks, quotes and
+speakers, search hits and the filters a question narrows the archive by.
+
+Every stage (ingest, store, index, search) and the answering side import these from here, so
+no stage has to import another stage's module only to name what it hands on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class ArticleError(ValueError):
+    """An article (file or record) that cannot be indexed; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, normalised; `text` is what every quote is an exact substring of.
+
+    `published` is None for an undated article. `title_derived` says the title was made from
+    the first sentence (so it is made again if that sentence is stripped as boilerplate).
+    """
+
+    id: str
+    title: str
+    published: dt.date | None
+    text: str
+    path: str
+    source: str | None = None
+    url: str | None = None
+    paragraphs: tuple[Paragraph, ...] = field(default=(), compare=False, repr=False)
+    title_derived: bool = field(default=False, compare=False)
+
+    @property
+    def content_hash(self) -> str:
+        published = self.published.isoformat() if self.published else None
+        payload = json.dumps([self.title, published, self.source, self.url, self.text])
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+    def section_at(self, offset: int) -> str | None:
+        return heading_above(self.text, self.paragraphs, offset)
+
+
+def heading_above(text: str, paragraphs: Iterable[Paragraph], offset: int) -> str | None:
+    """The section heading above `offset`, if any: context for a citation."""
+    heading = None
+    for paragraph in paragraphs:
+        if paragraph.start > offset:
+            break
+        if paragraph.heading:
+            heading = text[paragraph.start : paragraph.end]
+    return heading
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file (or one record in it) was skipped, or what was read with a caveat."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A block of the article's text; headings have no number (readers don't count them)."""
+
+    start: int
+    end: int
+    number: int | None
+    heading: bool
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one article, as stored in the vector store."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    char_start: int
+    char_end: int
+    paragraph_start: int
+    paragraph_end: int
+    title: str
+    published: dt.date | None
+    source: str | None
+    url: str | None
+    section: str | None
+    content_hash: str = ""  # the article version this chunk belongs to
+
+
+def chunk_id(article_id: str, content_hash: str, index: int) -> str:
+    """A chunk's id names its article version and place, so a version's chunks are read by id."""
+    return f"{article_id}::{content_hash[:12]}::c{index}"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A span of an article attributed to a speaker (None: an unnamed one, e.g. "officials")."""
+
+    start: int
+    end: int
+    speaker: Speaker | None
+    mention: str  # how the text names the speaker at this cue: "he", "the minister", "Asif"
+    cue: str  # speech verb lemma, "according to", or "" for a continued quotation
+    kind: str  # "direct" (inside quote marks), "reported" ("X said that…"), "continued"
+    roles: tuple[str, ...] = ()  # the roles the article gives the speaker: "defence minister"
+
+
+PERSON = "PERSON"
+
+
+BODY_KINDS = ("ORG", "GPE", "NORP")  # organisations, countries, peoples: they speak too
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A speaker as stored with each quote: display name, key, surname, kind."""
+
+    name: str  # as written at its fullest in the article, titles dropped: "Khawaja Asif"
+    key: str  # "khawaja asif"
+    surname: str  # "asif" (for a body: its whole key, "bundesbank")
+    kind: str  # PERSON, ORG, GPE or NORP
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Optional limits on which articles may answer: a date range and a source."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    source: str | None = None
+
+    def lexical(self) -> LexicalFilters:
+        return LexicalFilters(
+            since_ord=date_ordinal(self.since) if self.since else None,
+            until_ord=date_ordinal(self.until) if self.until else None,
+            source=self.source,
+        )
+
+    @property
+    def by_date(self) -> bool:
+        """A date range is set: undated articles cannot be placed in it and are left out."""
+        return bool(self.since or self.until)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with how it ranked; `similarity` is cosine when dense saw it."""
+
+    chunk: Chunk
+    score: float
+    similarity: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class LexicalFilters:
+    """The filters the lexical side can apply itself (mirrors search.SearchFilters)."""
+
+    since_ord: int | None = None
+    until_ord: int | None = None
+    source: str | None = None
+
+
+def date_ordinal(day: dt.date) -> int:
+    """Dates as YYYYMMDD integers, because Chroma filters compare numbers, not strings."""
+    return day.year * 10000 + day.month * 100 + day.day
