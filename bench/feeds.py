@@ -26,7 +26,7 @@ from pathlib import Path
 from bench import reuters
 from bench.common import bench_settings, percentile, report
 from bot.service import Newsdesk
-from retrieval.ingest.feeds import canonical_url
+from retrieval.ingest.feed_registry import canonical_url
 from tests.feeds_fake import Item, Site, serve
 
 _HELD_BACK = 5

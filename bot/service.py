@@ -13,14 +13,17 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
+from retrieval.ingest.report import IngestReport, ProgressCallback
+
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.said import QuoteList, SpeechAnswerer
 from bot.answer.types import Answer, Answerer, Conversation
 from bot.settings import Settings
 from retrieval.embedding.encoder import Embedder, get_embedder
 from retrieval.index.lexical import index_directory
-from retrieval.ingest.feeds import Feed, FeedPoller, FeedPolling, FeedRegistry, PollReport
-from retrieval.ingest.pipeline import Ingestor, IngestReport, ProgressCallback
+from retrieval.ingest.feed_registry import Feed, FeedRegistry
+from retrieval.ingest.feeds import FeedPoller, FeedPolling, PollReport
+from retrieval.ingest.pipeline import Ingestor
 from retrieval.ingest.watch import ArticleWatcher
 from retrieval.search import Searcher
 from retrieval.store import ChunkStore

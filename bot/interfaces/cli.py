@@ -278,7 +278,7 @@ def feeds_add(
     as_json: JsonOption = False,
 ) -> None:
     """Follow a feed; `newsdesk watch` (or the Slack app with NEWSDESK_WATCH=1) polls it."""
-    from retrieval.ingest.feeds import FeedError
+    from retrieval.ingest.feed_registry import FeedError
 
     try:
         feed = _newsdesk().add_feed(url, source)
@@ -307,7 +307,7 @@ def feeds_remove(
     as_json: JsonOption = False,
 ) -> None:
     """Stop following a feed and take its articles out of the archive."""
-    from retrieval.ingest.feeds import FeedError
+    from retrieval.ingest.feed_registry import FeedError
 
     newsdesk = _newsdesk()
     try:

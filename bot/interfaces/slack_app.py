@@ -257,7 +257,7 @@ class SlackBot:
 
     def feeds_command(self, ack, rest: str, channel: str, user: str, client: WebClient) -> None:
         """`/newsdesk feeds [list]`, `/newsdesk feeds add URL [source]`, `… remove URL`."""
-        from retrieval.ingest.feeds import FeedError
+        from retrieval.ingest.feed_registry import FeedError
 
         words = blocks.clean_question(rest).split()
         action = words[0].lower() if words else "list"

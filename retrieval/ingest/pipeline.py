@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from retrieval.embedding.encoder import Embedder
 from retrieval.index.derived import derived_path
 from retrieval.index.segment_counts import Candidate, SegmentCounts
 from retrieval.ingest.boilerplate import (
     Boilerplate,
-    StripReport,
     group_of,
     recurring_texts,
     segment_keys,
@@ -32,57 +28,15 @@ from retrieval.ingest.boilerplate import (
 )
 from retrieval.ingest.chunking import Chunker
 from retrieval.ingest.formats import discover, read_articles
-from retrieval.ingest.quotes import EXTRACTOR_VERSION, ArticleParse, QuoteExtractor
+from retrieval.ingest.quotes import EXTRACTOR_VERSION, QuoteExtractor
+from retrieval.ingest.report import IngestReport, ProgressCallback
+from retrieval.ingest.writer import BatchWriter, Pending
 from retrieval.settings import StoreSettings
-from retrieval.store import ArticleWrite, ChunkStore, IndexedArticle
-from retrieval.types import Article, Chunk, Problem, Quote
+from retrieval.store import ChunkStore, IndexedArticle
+from retrieval.types import Article, Problem
 
-ProgressCallback = Callable[[int, int], None]
-"""Called with (chunks embedded, chunks to embed) as ingest advances."""
-
-_EMBED_BATCH_CHUNKS = 128
 _NONE = Boilerplate()
 _PIPELINE_VERSION = f"text-v2+{EXTRACTOR_VERSION}"  # a change of rules re-reads every article
-
-
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[str] = field(default_factory=list)
-    failed: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)  # read, with a caveat
-    undated: int = 0  # articles read without a date (indexed all the same)
-    stripped: StripReport = field(default_factory=StripReport)
-    chunks_embedded: int = 0
-    quotes_indexed: int = 0
-    seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "added": len(self.added),
-            "updated": len(self.updated),
-            "unchanged": self.unchanged,
-            "removed": len(self.removed),
-            "failed": len(self.failed),
-        }
-
-    def to_dict(self) -> dict:
-        return {
-            **self.counts(),
-            "undated": self.undated,
-            "chunks_embedded": self.chunks_embedded,
-            "quotes_indexed": self.quotes_indexed,
-            "seconds": round(self.seconds, 3),
-            "stripped": self.stripped.to_dict(),
-            "problems": [{"path": p.path, "reason": p.reason} for p in self.failed],
-            "warnings": [{"path": p.path, "reason": p.reason} for p in self.warnings],
-        }
 
 
 @dataclass
@@ -108,18 +62,6 @@ class _Scan:
     kept: list[IndexedArticle] = field(default_factory=list)
     seen_ids: set[str] = field(default_factory=set)
     readable: set[str] = field(default_factory=set)
-
-
-@dataclass
-class _Pending:
-    article: Article
-    file: str
-    mtime_ns: int
-    size: int
-    is_new: bool
-    group: str
-    segments: frozenset[str]
-    stripped: frozenset[str]
 
 
 class Ingestor:
@@ -214,14 +156,17 @@ class Ingestor:
 
     def _publish(
         self,
-        pending: list[_Pending],
+        pending: list[Pending],
         gone: list[str],
         report: IngestReport,
         on_progress: ProgressCallback | None,
     ) -> None:
         """Write under this writer's marker (the store sweeps what dead writers left)."""
         self.store.lease.begin(sweep=self.store.vacuum)
-        self._write(pending, report, on_progress)
+        writer = BatchWriter(
+            self.store, self.embedder, self.chunker, self.quote_extractor, self.signature
+        )
+        writer.write(pending, report, on_progress)
         self.store.remove_articles(gone)
         report.removed = gone
         self.store.lease.end()
@@ -279,7 +224,7 @@ class Ingestor:
         kept: list[IndexedArticle],
         roots: Iterable[Path],
         report: IngestReport,
-    ) -> list[_Pending]:
+    ) -> list[Pending]:
         """Strip boilerplate (learnt over each source, stored and new), then keep what changed.
 
         A segment may become boilerplate only now that more of its source is in: articles
@@ -300,7 +245,7 @@ class Ingestor:
         if stale:
             reads += self._reread(stale, roots, report)
         report.unchanged += len(kept) - len(stale)
-        pending: list[_Pending] = []
+        pending: list[Pending] = []
         touched: dict[str, dict] = {}
         for read in reads:
             article, removed, matched = read.article, [], set()
@@ -308,7 +253,7 @@ class Ingestor:
                 article, removed, matched = strip(article, boilerplate.get(read.group, _NONE))
             report.stripped.add(removed)
             report.undated += article.published is None
-            item = _Pending(
+            item = Pending(
                 article, read.file, read.mtime_ns, read.size, read.old is None,
                 read.group, read.segments, frozenset(matched),
             )  # fmt: skip
@@ -368,154 +313,6 @@ class Ingestor:
     def _content_matches(self, entry: IndexedArticle, article: Article) -> bool:
         return entry.content_hash == article.content_hash and entry.signature == self.signature
 
-    def _write(
-        self, pending: list[_Pending], report: IngestReport, on_progress: ProgressCallback | None
-    ) -> None:
-        """Three stages at once: spaCy parses batches for the quote index (in a worker process
-        for a large ingest) while the encoder embeds them and the store writes the batches
-        both are done with. Neither waits for the other until a batch is written, so ingest
-        costs about its slowest stage, not the sum."""
-        chunked = [(item, self.chunker.split(item.article)) for item in pending]
-        total = sum(len(chunks) for _, chunks in chunked)
-        done = 0
-
-        def advance(count: int) -> None:
-            nonlocal done
-            done += count
-            if on_progress:
-                on_progress(done, total)
-
-        advance(0)
-        batches = list(_batches_of_chunks(chunked, _EMBED_BATCH_CHUNKS))
-        parser = self.quote_extractor.parser(len(pending))
-        encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encoder")
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
-        with parser, encoder, writer:
-            ahead = 2  # batches each stage may run ahead of the writer
-            parsing = [parser.submit(_articles_of(b)) for b in batches[:ahead]]
-            encoding = [encoder.submit(self._embed_chunks, b, advance) for b in batches[:ahead]]
-            writing: Future | None = None
-            for position, batch in enumerate(batches):
-                if position + ahead < len(batches):
-                    following = batches[position + ahead]
-                    parsing.append(parser.submit(_articles_of(following)))
-                    encoding.append(encoder.submit(self._embed_chunks, following, advance))
-                vectors = encoding[position].result()
-                parses = parser.parses(parsing[position], _articles_of(batch))
-                quotes = [parse.quotes for parse in parses]
-                writes = self._article_writes(
-                    batch, vectors, parses, _quote_vectors(batch, vectors, quotes)
-                )
-                writing = self._hand_to_writer(writes, writing, writer, report)
-                parsing[position] = encoding[position] = None  # let finished batches go
-            if writing:
-                writing.result()
-
-    def _hand_to_writer(
-        self,
-        writes: list[ArticleWrite],
-        previous: Future | None,
-        writer: ThreadPoolExecutor,
-        report: IngestReport,
-    ) -> Future:
-        if previous:
-            previous.result()  # keep order, surface store errors
-        for write in writes:
-            (report.updated if write.replaces_existing else report.added).append(write.article.id)
-            report.chunks_embedded += len(write.chunks)
-            report.quotes_indexed += len(write.quotes)
-        return writer.submit(self._replace, writes)
-
-    def _embed_chunks(
-        self, batch: list[tuple[_Pending, list[Chunk]]], advance: Callable[[int], None]
-    ) -> np.ndarray:
-        return self.embedder.embed([chunk.text for _, chunks in batch for chunk in chunks], advance)
-
-    def _replace(self, writes: list[ArticleWrite]) -> None:
-        self.store.replace_articles(writes)
-        self.store.mark_refreshed()  # other processes' caches pick up each batch
-
-    def _article_writes(
-        self,
-        batch: list[tuple[_Pending, list[Chunk]]],
-        vectors: np.ndarray,
-        parses: list[ArticleParse],
-        quote_vectors: np.ndarray,
-    ) -> list[ArticleWrite]:
-        writes, offset, quote_offset = [], 0, 0
-        for (item, chunks), parse in zip(batch, parses, strict=True):
-            found = parse.quotes
-            end = offset + len(chunks)
-            quote_end = quote_offset + len(found)
-            writes.append(
-                ArticleWrite(
-                    item.article,
-                    chunks,
-                    vectors[offset:end],
-                    item.mtime_ns,
-                    item.size,
-                    self.signature,
-                    replaces_existing=not item.is_new,
-                    file=item.file,
-                    group=item.group,
-                    segments=item.segments,
-                    stripped=item.stripped,
-                    quotes=found,
-                    quote_vectors=quote_vectors[quote_offset:quote_end],
-                    entities=tuple(parse.entities),
-                )
-            )
-            offset, quote_offset = end, quote_end
-        return writes
-
-
-def _quote_vectors(
-    batch: list[tuple[_Pending, list[Chunk]]], vectors: np.ndarray, quotes: list[list[Quote]]
-) -> np.ndarray:
-    """Each quote takes the vector of its passage (see `_passage_of`)."""
-    rows, offset = [], 0
-    for (_, chunks), found in zip(batch, quotes, strict=True):
-        rows += [offset + _passage_of(quote, chunks) for quote in found]
-        offset += len(chunks)
-    return vectors[rows] if rows else np.zeros((0, vectors.shape[1]), dtype=np.float32)
-
-
-def _passage_of(quote: Quote, chunks: list[Chunk]) -> int:
-    """The chunk a quote is found by: the one holding most of it.
-
-    A quote's vector is its passage's, not its own encoding: "what did X say about Y" asks
-    what the passage is about ("It is definitely a possibility" is about Tora Bora only in
-    its passage), and encoding every quote doubled the encoder's work at ingest. On the
-    development set (bench.answers) this answered 117/126 against 118/126 with quotes
-    encoded, with the same refusals and no misattribution; Reuters ingest went from 22.6 to
-    31.4 articles/s.
-    """
-
-    def overlap(chunk: Chunk) -> int:
-        return min(chunk.char_end, quote.end) - max(chunk.char_start, quote.start)
-
-    return max(range(len(chunks)), key=lambda i: overlap(chunks[i])) if chunks else 0
-
-
-def _articles_of(batch: list[tuple[_Pending, list[Chunk]]]) -> list[Article]:
-    return [item.article for item, _ in batch]
-
-
-def _batches_of_chunks(
-    chunked: list[tuple[_Pending, list[Chunk]]], size: int
-) -> Iterable[list[tuple[_Pending, list[Chunk]]]]:
-    """Whole articles, grouped until a group holds at least `size` chunks."""
-    batch: list[tuple[_Pending, list[Chunk]]] = []
-    count = 0
-    for item, chunks in chunked:
-        batch.append((item, chunks))
-        count += len(chunks)
-        if count >= size:
-            yield batch
-            batch, count = [], 0
-    if batch:
-        yield batch
-
 
 def _vanished(entries: Iterable[IndexedArticle], roots: Sequence[Path], scan: _Scan) -> list[str]:
     """Indexed articles under `roots` whose file is gone, or whose readable file dropped them.
@@ -534,7 +331,7 @@ def _vanished(entries: Iterable[IndexedArticle], roots: Sequence[Path], scan: _S
     return gone
 
 
-def _manifest_stamp(item: _Pending) -> dict:
+def _manifest_stamp(item: Pending) -> dict:
     """What the manifest learns about unchanged content: its file stamp and segment keys."""
     return {
         "path": item.file,

@@ -1,0 +1,178 @@
+"""Quote marks and quotations: which sentences stand inside a quotation, and which of them a
+cue (`retrieval.ingest.attribution`) or the paragraph before gives a speaker.
+
+Curly marks say which way they face; straight ones are read by their neighbours; a
+quotation runs over sentences and, by the newsroom convention of a paragraph that opens
+with a quote mark, over paragraphs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retrieval.text.sentences import sentence_spans
+from retrieval.types import Quote, Speaker
+
+OPEN_QUOTES = "“‘«"
+
+
+CLOSE_QUOTES = "”’»"
+
+
+STRAIGHT = '"'
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    inside_at_start: bool
+    inside_at_end: bool
+    has_marks: bool
+    colon: bool  # ends with ":" — introduces a quotation in the next paragraph
+    opens_quote: bool  # starts with a quote mark
+    cue: tuple[Speaker | None, str, str] | None = None  # (speaker, mention, cue lemma)
+
+
+def sentences_of(text: str, start: int, end: int, continues: bool) -> list[Sentence]:
+    """The paragraph's sentences with their quotation state (inside quote marks or not).
+
+    A paragraph continues an open quotation only when it opens with a quote mark — the
+    newsroom convention for a quotation that runs over several paragraphs.
+    """
+    opening = text[start:end].lstrip()[:1] in OPEN_QUOTES + STRAIGHT
+    inside = continues and opening
+    skip_first_mark = inside  # the mark that re-opens a continued quotation toggles nothing
+    result = []
+    for s, e in sentence_spans(text, start, end):
+        piece = text[s:e]
+        at_start = inside
+        for index, ch in enumerate(piece):
+            if skip_first_mark and ch in OPEN_QUOTES + STRAIGHT:
+                skip_first_mark = False
+                continue
+            if ch == "’" and inside and piece.endswith("’"):
+                inside = False  # ’ is an apostrophe too: it closes only at the sentence's end
+            elif ch == STRAIGHT:
+                before, after = text[s + index - 1 : s + index], text[s + index + 1 : s + index + 2]
+                inside = _after_straight(inside, _spaced(before), _spaced(after, closing=True))
+            else:
+                inside = _after_mark(inside, ch)
+        marks = any(ch in OPEN_QUOTES + STRAIGHT + "”" for ch in piece)
+        colon = piece.rstrip().endswith(":")
+        opens = piece[:1] in OPEN_QUOTES + STRAIGHT
+        result.append(Sentence(s, e, at_start, inside, marks or at_start, colon, opens))
+    return result
+
+
+def attribute(sentences: list[Sentence], carried: Carried | None) -> list[Quote]:
+    """Quotes of one paragraph: cue sentences, and the quotation sentences around them.
+
+    `carried` is the previous paragraph's quoting speaker, given when this paragraph opens
+    with a quote mark: its first quotation, unattributed, is that speaker's (the newsroom
+    convention for a quotation over several paragraphs, or one more quote from the same
+    person).
+    """
+    quotes: list[Quote] = []
+    runs = _quotation_runs(sentences)
+    previous: tuple | None = None  # the speaker of the paragraph's last attributed run
+    for index, run in enumerate(runs):
+        speaker = next((s.cue for s in run if s.cue and s.has_marks), None)
+        if speaker is None and index == 0 and carried is not None:
+            speaker = (carried.speaker, carried.mention, "")
+        opens_with_quote = run[0].has_marks and run[0].inside_at_start is False and _opens(run[0])
+        if speaker is None and index > 0 and previous is not None and opens_with_quote:
+            speaker = previous  # "X said … . “More of X's words.”" within one paragraph
+        own_cue = next((s.cue for s in run if s.cue), None)
+        previous = speaker or own_cue
+        for sentence in run:
+            if sentence.cue:
+                who, mention, cue = sentence.cue
+                kind = "direct" if sentence.has_marks else "reported"
+                quotes.append(Quote(sentence.start, sentence.end, who, mention, cue, kind))
+            elif speaker and sentence.has_marks:
+                who, mention, _ = speaker
+                quotes.append(Quote(sentence.start, sentence.end, who, mention, "", "continued"))
+    return quotes
+
+
+def _opens(sentence: Sentence) -> bool:
+    return sentence.opens_quote
+
+
+def _quotation_runs(sentences: list[Sentence]) -> list[list[Sentence]]:
+    """Sentences grouped so that one quotation (open → close) is one group."""
+    runs: list[list[Sentence]] = []
+    for sentence in sentences:
+        if runs and runs[-1][-1].inside_at_end and sentence.inside_at_start:
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return runs
+
+
+@dataclass(frozen=True)
+class Carried:
+    speaker: Speaker | None
+    mention: str
+    open: bool  # the quotation is still open at the paragraph's end
+
+
+def carried_over(
+    sentences: list[Sentence], quotes: list[Quote], carried: Carried | None
+) -> Carried | None:
+    """What the next paragraph may continue: a quotation still open at this paragraph's end,
+    one introduced by a colon ("Asif said:"), or a last sentence quoting a named speaker."""
+    if not sentences:
+        return None
+    last = sentences[-1]
+    own = [q for q in quotes if q.start >= sentences[0].start and q.speaker is not None]
+    last_quoted = bool(own) and own[-1].start == last.start and last.has_marks
+    if last.inside_at_end or (last.cue is not None and last.colon) or last_quoted:
+        if own:
+            return Carried(own[-1].speaker, own[-1].mention, last.inside_at_end)
+        if carried is not None and last.inside_at_end and sentences[0].inside_at_start:
+            return Carried(carried.speaker, carried.mention, True)
+    return None
+
+
+def inside_quote_marks(doc, token) -> bool:
+    """Is `token` between quote marks within its paragraph (a speaker inside a quotation)?"""
+    inside = False
+    for other in doc[: token.i]:
+        if other.text == STRAIGHT:
+            before = other.i == 0 or bool(doc[other.i - 1].whitespace_)
+            after = bool(other.whitespace_) or other.i + 1 == len(doc)
+            after = after or _spaced(doc[other.i + 1].text[:1], closing=True)
+            inside = _after_straight(inside, before, after)
+        else:
+            inside = _after_mark(inside, other.text)
+    return inside
+
+
+def _spaced(char: str, closing: bool = False) -> bool:
+    """Is a straight mark's neighbour a gap: the text's edge, a space, or (after the mark)
+    punctuation that ends a clause?"""
+    return not char or char.isspace() or (closing and char in ",.;:!?)]")
+
+
+def _after_straight(inside: bool, gap_before: bool, gap_after: bool) -> bool:
+    """A straight mark faces the way its neighbours say: ` "We` opens, `it," he` closes;
+    written solid on both sides or spaced on both, it turns the state over. Reuters copy
+    often drops the opening mark of a quotation's last paragraph ("…takeovers," Ward said):
+    read by its neighbours, that mark closes and does not open a quotation that never ends."""
+    if gap_before and not gap_after:
+        return True
+    if gap_after and not gap_before:
+        return False
+    return not inside
+
+
+def _after_mark(inside: bool, mark: str) -> bool:
+    """Inside a quotation after `mark`? Curly marks say which way they face (’ is left alone:
+    it is mostly an apostrophe); a straight one turns the state over."""
+    if mark in OPEN_QUOTES:
+        return True
+    if mark in CLOSE_QUOTES and mark != "’":
+        return False
+    return not inside if mark == STRAIGHT else inside
