@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from bench import heldout
 from bench.baseline_attribution import attribute
 from bench.common import report
-from retrieval.store import StoredArticle
 from retrieval.text.names import name_key
+from retrieval.types import StoredArticle
 from tests.test_attribution import CASES, REUTERS_IDS, SEED_NOV, SEED_OCT  # noqa: F401
 
 

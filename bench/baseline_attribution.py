@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.store import StoredArticle
 from retrieval.text.sentences import sentence_spans
+from retrieval.types import StoredArticle
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|added|adds|warned|warns|posted|commented|stated|claimed|asserted|"

@@ -13,8 +13,6 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
-from retrieval.ingest.report import IngestReport, ProgressCallback
-
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.said import QuoteList, SpeechAnswerer
 from bot.answer.types import Answer, Answerer, Conversation
@@ -24,6 +22,7 @@ from retrieval.index.lexical import index_directory
 from retrieval.ingest.feed_registry import Feed, FeedRegistry
 from retrieval.ingest.feeds import FeedPoller, FeedPolling, PollReport
 from retrieval.ingest.pipeline import Ingestor
+from retrieval.ingest.report import IngestReport, ProgressCallback
 from retrieval.ingest.watch import ArticleWatcher
 from retrieval.search import Searcher
 from retrieval.store import ChunkStore
@@ -61,7 +60,7 @@ class Newsdesk:
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.settings, self.store, self.searcher, self.embedder)
+        return ExtractiveAnswerer(self.settings, self.searcher, self.embedder)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -213,31 +212,7 @@ class Newsdesk:
         """
         self.ensure_indexed()
         wanted = set(s.key for s in self.speech.resolve(name)) if name else None
-        metas = self.store.all_quote_metadata()
-        live = self.store.manifest.entries({meta["article_id"] for meta in metas})
-        table: dict[str, dict] = {}
-        for meta in metas:
-            entry = live.get(meta["article_id"])
-            if not meta.get("speaker_key") or entry is None:
-                continue
-            if entry.content_hash != meta["content_hash"]:
-                continue  # a version not (or no longer) published
-            if wanted is not None and meta["speaker_key"] not in wanted:
-                continue
-            row = table.setdefault(
-                meta["speaker_key"],
-                {
-                    "name": meta["speaker"],
-                    "kind": meta["speaker_kind"],
-                    "quotes": 0,
-                    "articles": {},
-                },
-            )
-            row["quotes"] += 1
-            row["articles"][entry.id] = {"id": entry.id, "title": entry.title,
-                                         "published": entry.published}  # fmt: skip
-        rows = sorted(table.values(), key=lambda r: (-r["quotes"], r["name"]))
-        return [{**r, "articles": list(r["articles"].values())} for r in rows]
+        return [row.to_dict() for row in self.searcher.speaker_table(wanted)]
 
     @property
     def speech(self) -> SpeechAnswerer:

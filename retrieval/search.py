@@ -1,25 +1,39 @@
-"""Hybrid search: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank.
+"""The one door answering goes through: passages, quotes of a speaker, speakers, roles.
 
-Embeddings capture meaning but can miss rare names ("Gul Bahadur"); BM25 catches exact terms
-but not paraphrase. Reciprocal-rank fusion needs no score calibration between the two. The
-lexical side is `retrieval.index.lexical`: an index on this machine kept current article by article
-from the store's manifest, so a new article costs a search one article's worth of work.
+`Searcher` is the facade over the store and the derived indexes; `bot/` asks it for
+evidence and never builds a filter of its own. Passages come from hybrid search: dense
+(Chroma) and lexical (BM25) rankings fused by reciprocal rank. Embeddings capture meaning
+but can miss rare names ("Gul Bahadur"); BM25 catches exact terms but not paraphrase, and
+fusing ranks needs no score calibration between the two. The lexical side
+(`retrieval.index.lexical`) is kept current article by article from the store's manifest,
+so a new article costs a search one article's worth of work.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from retrieval.embedding.encoder import Embedder
 from retrieval.index.lexical import LexicalIndex
 from retrieval.index.quote_lookup import QuoteLookup
-from retrieval.store import ChunkStore, StoredQuote
+from retrieval.store import ChunkStore
 from retrieval.store.records import chroma_where
 from retrieval.text.words import index_words
-from retrieval.types import Chunk, Hit, LexicalFilters, SearchFilters
+from retrieval.types import (
+    Chunk,
+    Hit,
+    LexicalFilters,
+    SearchFilters,
+    Speaker,
+    StoredArticle,
+    StoredQuote,
+)
 
 _RRF_K = 60
 
@@ -40,6 +54,7 @@ class Searcher:
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
         self._pinned = threading.local()  # this thread's question, synced once (see `pinned`)
+        self._speakers: tuple[str, list[Speaker]] | None = None  # (generation, quoted)
 
     def search(self, query: str, k: int = 8, filters: SearchFilters | None = None) -> list[Hit]:
         filters = filters or SearchFilters()
@@ -88,7 +103,7 @@ class Searcher:
         vector (exact, and a few ms); one quoted more often is found by Chroma's graph
         search, filtered to the speaker."""
         lookup = self.quote_lookup()
-        narrowing = filters.lexical() if filters else LexicalFilters()
+        narrowing = _lexical(filters)
         if lookup.count(speaker_keys, narrowing) <= COMPARE_ALL_UP_TO:
             return self.store.get_quotes(lookup.nearest(vector, k, speaker_keys, narrowing))
         where: dict = {"speaker_key": {"$in": speaker_keys}}
@@ -96,6 +111,75 @@ class Searcher:
         if dates_and_source:
             where = {"$and": [where, dates_and_source]}
         return self.store.nearest_quotes(vector, k, where)
+
+    # -- the quote index: who is quoted, saying what ------------------------------------
+    def articles(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:
+        """The published articles with these ids (text, paragraphs, entities), by id."""
+        return self.store.get_articles(article_ids)
+
+    def quotes(self, quote_ids: Iterable[str]) -> list[StoredQuote]:
+        return self.store.get_quotes(dict.fromkeys(quote_ids))
+
+    def speakers_named(self, keys: Iterable[str]) -> list[Speaker]:
+        """The quoted speakers a name key means: whole names, surnames, short forms."""
+        return self._quoted(self.store.speakers.named(sorted(set(keys))))
+
+    def speakers_keyed(self, keys: Iterable[str]) -> list[Speaker]:
+        return self._quoted(self.store.speakers.keyed(list(dict.fromkeys(keys))))
+
+    def all_speakers(self) -> list[Speaker]:
+        """Every quoted speaker, read once per generation (typos, "did you mean")."""
+        generation = self.store.manifest.generation()
+        if self._speakers is None or self._speakers[0] != generation:
+            self._speakers = (generation, self._quoted(self.store.speakers.everyone()))
+        return self._speakers[1]
+
+    def role_holders(self, phrases: list[str]) -> dict[str, list[Speaker]]:
+        """Role phrase → the quoted speakers articles bind it to, most bound first."""
+        table = self.store.speakers.roles_named(phrases)
+        keys = [holder.speaker_key for holders in table.values() for holder in holders]
+        speakers = {s.key: s for s in self.speakers_keyed(keys)}
+        return {
+            role: [speakers[h.speaker_key] for h in holders if h.speaker_key in speakers]
+            for role, holders in table.items()
+        }
+
+    def quote_ids_of(self, speaker_keys: list[str], filters: SearchFilters | None) -> list[str]:
+        """Every published quote of these speakers within `filters`."""
+        return self.quote_lookup().of_speakers(speaker_keys, _lexical(filters))
+
+    def quote_ids_in(
+        self,
+        article_ids: list[str],
+        speaker_keys: list[str] | None = None,
+        filters: SearchFilters | None = None,
+    ) -> list[str]:
+        """The quotes of these articles (of these speakers, within `filters`)."""
+        return self.quote_lookup().in_articles(article_ids, speaker_keys, _lexical(filters))
+
+    def quote_vectors(self, quote_ids: list[str]) -> dict[str, np.ndarray]:
+        return self.quote_lookup().vectors(quote_ids)
+
+    def speaker_table(self, speaker_keys: set[str] | None = None) -> list[SpeakerRow]:
+        """Who the archive quotes, most quoted first, with the articles quoting each; only
+        the published version of each article counts."""
+        metas = self.store.all_quote_metadata()
+        live = self.store.manifest.entries({meta["article_id"] for meta in metas})
+        table: dict[str, SpeakerRow] = {}
+        for meta in metas:
+            key, entry = meta.get("speaker_key"), live.get(meta["article_id"])
+            if not key or entry is None or entry.content_hash != meta["content_hash"]:
+                continue  # no speaker, or a version not (or no longer) published
+            if speaker_keys is not None and key not in speaker_keys:
+                continue
+            row = table.setdefault(key, SpeakerRow(meta["speaker"], meta["speaker_kind"]))
+            row.quotes += 1
+            row.articles.setdefault(entry.id, (entry.title, entry.published))
+        return sorted(table.values(), key=lambda r: (-r.quotes, r.name))
+
+    def _quoted(self, speakers: Iterable[Speaker]) -> list[Speaker]:
+        lookup = self.quote_lookup()
+        return [s for s in speakers if lookup.quoted(s.key)]
 
     @contextlib.contextmanager
     def pinned(self) -> Iterator[None]:
@@ -122,6 +206,32 @@ class Searcher:
                 self._lexical = LexicalIndex(self.store, self.index_dir)
             self._lexical.sync()
             return self._lexical
+
+
+@dataclass
+class SpeakerRow:
+    """One speaker of the archive: how often quoted, and the articles (title, date) by id."""
+
+    name: str
+    kind: str
+    quotes: int = 0
+    articles: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "quotes": self.quotes,
+            "articles": [
+                {"id": aid, "title": title, "published": published}
+                for aid, (title, published) in self.articles.items()
+            ],
+        }
+
+
+def _lexical(filters: SearchFilters | None) -> LexicalFilters:
+    """The question's date range and source, as the derived indexes apply them."""
+    return filters.lexical() if filters else LexicalFilters()
 
 
 def _fuse(dense: list[tuple[Chunk, float]], lexical: list[Chunk], k: int) -> list[Hit]:

@@ -176,3 +176,53 @@ class LexicalFilters:
 def date_ordinal(day: dt.date) -> int:
     """Dates as YYYYMMDD integers, because Chroma filters compare numbers, not strings."""
     return day.year * 10000 + day.month * 100 + day.day
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as read back from the store, enough to cut and place quotes."""
+
+    id: str
+    title: str
+    published: dt.date | None
+    source: str | None
+    url: str | None
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+    entities: tuple[tuple[int, int, str], ...] = ()  # (start, end, label): dates, people…
+
+    def entities_in(self, start: int, end: int) -> set[str]:
+        """The labels of the named entities within text[start:end] ("DATE", "PERSON")."""
+        return {label for s, e, label in self.entities if start <= s and e <= end}
+
+    def paragraph_number(self, offset: int) -> int:
+        numbered = [p for p in self.paragraphs if p.number is not None]
+        for paragraph in numbered:
+            if offset < paragraph.end:
+                return paragraph.number or 1
+        return numbered[-1].number if numbered else 1
+
+    @property
+    def has_paragraphs(self) -> bool:
+        """False for a body with no paragraph breaks, where "¶1" would locate nothing."""
+        return sum(p.number is not None for p in self.paragraphs) > 1
+
+
+@dataclass(frozen=True)
+class StoredQuote:
+    """A quote as read back from the store: its span, speaker, and where it stands."""
+
+    id: str
+    article_id: str
+    content_hash: str
+    start: int
+    end: int
+    text: str
+    speaker: Speaker | None
+    mention: str
+    cue: str
+    kind: str
+    title: str
+    published: dt.date | None
+    source: str | None
+    similarity: float | None = None  # cosine to the query, when found by similarity

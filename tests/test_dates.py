@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from retrieval.ingest.dates import DateError, date_from_fields, date_from_url, read_date
+from retrieval.text.dates import DateError, date_from_fields, date_from_url, read_date
 
 DAY = dt.date(2025, 11, 26)
 

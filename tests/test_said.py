@@ -10,9 +10,8 @@ from bot.answer.citing import terms
 from bot.answer.question import analyse
 from bot.answer.said import KEEP_WITHIN, RankedQuote, _score, _select
 from bot.answer.types import Conversation
-from retrieval.store import StoredArticle, StoredQuote
 from retrieval.text.names import make_speaker
-from retrieval.types import PERSON, Chunk, Hit, LexicalFilters
+from retrieval.types import PERSON, Chunk, Hit, LexicalFilters, StoredArticle, StoredQuote
 
 from .conftest import assert_grounded
 

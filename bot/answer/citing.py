@@ -13,10 +13,9 @@ import re
 
 from bot.answer.question import STOPWORDS, stem
 from bot.answer.types import Citation
-from retrieval.store import StoredArticle, StoredQuote
 from retrieval.text.sentences import sentence_spans
 from retrieval.text.words import tokenize
-from retrieval.types import Chunk, heading_above
+from retrieval.types import Chunk, StoredArticle, StoredQuote, heading_above
 
 _STOP_TERMS = {stem(word) for word in STOPWORDS}
 _LEADING_PRONOUN = re.compile(r"^(?:He|She|It)\b")
@@ -37,7 +36,7 @@ def cite(
         quote=article.text[start:end],
         section=heading_above(article.text, article.paragraphs, start),
         speaker=speaker,
-        sentence=None if article.has_paragraphs else article.sentence_number(start),
+        sentence=None if article.has_paragraphs else sentence_number(article, start),
     )
 
 
@@ -113,3 +112,17 @@ def shown(text: str, quote: StoredQuote | None) -> str:
     if pronoun and quote.mention.lower() == pronoun.group(0).lower():
         return f"{pronoun.group(0)} [{name}]{text[pronoun.end() :]}"
     return f"{name}: {text}"
+
+
+def sentence_number(article: StoredArticle, offset: int) -> int:
+    """1-based number of the sentence holding `offset`, counted over the body text: where
+    a body with no paragraph breaks is cited ("sentence 14"), since "¶1" would locate nothing."""
+    number = 0
+    for paragraph in article.paragraphs:
+        if paragraph.heading:
+            continue
+        for _start, end in sentence_spans(article.text, paragraph.start, paragraph.end):
+            number += 1
+            if offset < end:
+                return number
+    return max(number, 1)

@@ -19,17 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.answer.citing import cite, quote_span, shown, terms
-from bot.answer.evidence import judge
 from bot.answer.question import Question, analyse, is_follow_up, substitute_person
+from bot.answer.router import Routed, Router
 from bot.answer.said import SpeechAnswerer
 from bot.answer.types import Answer, Citation, Conversation, Turn
 from bot.answer.wording import human_date, render
 from bot.settings import AnswerSettings
 from retrieval.embedding.encoder import Embedder
 from retrieval.search import Searcher
-from retrieval.store import ChunkStore, StoredArticle, StoredQuote
 from retrieval.text.sentences import sentence_spans
-from retrieval.types import Hit, SearchFilters
+from retrieval.types import Hit, SearchFilters, StoredArticle, StoredQuote
 
 MORE_SOURCES = 5
 # Ranking of sentences for questions that ask about no person (score = Σ weight × feature).
@@ -57,13 +56,11 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(
-        self, settings: AnswerSettings, store: ChunkStore, searcher: Searcher, embedder: Embedder
-    ) -> None:
+    def __init__(self, settings: AnswerSettings, searcher: Searcher, embedder: Embedder) -> None:
         self.settings = settings
-        self.store = store
         self.searcher = searcher
-        self.speech = SpeechAnswerer(settings, store, searcher, embedder)
+        self.speech = SpeechAnswerer(settings, searcher, embedder)
+        self.router = Router(settings, searcher, self.speech)
 
     def answer(
         self,
@@ -76,11 +73,8 @@ class ExtractiveAnswerer:
         parsed, standalone, previous = self.understand(question, conversation)
         if previous and parsed.asks_when and previous.answer.citations:
             return self._when_follow_up(question, standalone, previous.answer)
-        spoken, parsed = self.speech.route(question, parsed, standalone, filters)
-        if spoken is not None:
-            return spoken
-        hits = self.searcher.search(standalone, self.settings.top_k, filters)
-        return self.compose(question, standalone, parsed, hits)
+        routed = self.router.route(question, parsed, standalone, filters)
+        return routed.spoken or self.compose(question, standalone, routed)
 
     def understand(
         self, question: str, conversation: Conversation | None
@@ -118,14 +112,14 @@ class ExtractiveAnswerer:
         )
         return merged, standalone, previous
 
-    def compose(self, question: str, standalone: str, parsed: Question, hits: list[Hit]) -> Answer:
-        """Pick the answering sentences from `hits`, or say the archive has nothing."""
-        evidence = judge(parsed, hits, self.searcher, self.settings.min_relevance)
+    def compose(self, question: str, standalone: str, routed: Routed) -> Answer:
+        """Pick the answering sentences from the passages found, or say there are none."""
         chosen: list[_Candidate] = []
         extra: list[_Candidate] = []
-        if evidence.found:
-            ranked = _rank(self._candidates(hits), parsed, evidence.best_similarity,
-                           self.settings.min_relevance)  # fmt: skip
+        if routed.evidence.found:
+            best = routed.evidence.best_similarity
+            candidates = self._candidates(routed.hits)
+            ranked = _rank(candidates, routed.parsed, best, self.settings.min_relevance)
             chosen, extra = _select(ranked, self.settings.max_citations)
         if not chosen:
             return self.no_evidence(question, standalone)
@@ -164,11 +158,9 @@ class ExtractiveAnswerer:
         """Every sentence of the retrieved passages, with its quote-index entry if any."""
         if not hits:
             return []
-        articles = self.store.get_articles(h.chunk.article_id for h in hits)
-        in_articles = self.searcher.quote_lookup().in_articles(list(articles))
-        quotes = {
-            (q.article_id, q.start): q for q in self.store.get_quotes(dict.fromkeys(in_articles))
-        }
+        articles = self.searcher.articles(h.chunk.article_id for h in hits)
+        in_articles = self.searcher.quote_ids_in(list(articles))
+        quotes = {(q.article_id, q.start): q for q in self.searcher.quotes(in_articles)}
         top_score = hits[0].score
         seen: set[tuple[str, int]] = set()
         candidates: list[_Candidate] = []

@@ -23,7 +23,6 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.prompts import PromptTemplate
 
 from bot.answer.citing import best_quote, cite
-from bot.answer.evidence import judge
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.question import analyse, is_follow_up
 from bot.answer.types import Answer, Answerer, Citation, Conversation
@@ -122,19 +121,17 @@ class GenerativeAnswerer:
             standalone = self.standalone(question, conversation)
         except LLMError as err:
             return self._fallback(question, conversation, filters, err)
-        parsed = analyse(standalone)
-        spoken, parsed = self.extractive.speech.route(question, parsed, standalone, filters)
+        routed = self.extractive.router.route(question, analyse(standalone), standalone, filters)
+        spoken = routed.spoken
         if spoken is not None:
             if not spoken.found:
                 return spoken
             return self._generated(question, standalone, quotations(spoken), on_token,
                                    lambda: spoken, conversation, filters)  # fmt: skip
-        hits = self.extractive.searcher.search(standalone, self.settings.top_k, filters)
-        evidence = judge(parsed, hits, self.extractive.searcher, self.settings.min_relevance)
-        if not evidence.found:
+        if not routed.found:
             return self.extractive.no_evidence(question, standalone)
-        passages = [self._chunk_passage(hit) for hit in hits]
-        compose = lambda: self.extractive.compose(question, standalone, parsed, hits)  # noqa: E731
+        passages = [self._chunk_passage(hit) for hit in routed.hits]
+        compose = lambda: self.extractive.compose(question, standalone, routed)  # noqa: E731
         return self._generated(
             question, standalone, passages, on_token, compose, conversation, filters
         )
@@ -164,7 +161,7 @@ class GenerativeAnswerer:
 
     def _chunk_passage(self, hit: Hit) -> Passage:
         def cite_claims(n: int, claims: list[str]) -> Citation:
-            article = self.extractive.store.get_articles([hit.chunk.article_id])[
+            article = self.extractive.searcher.articles([hit.chunk.article_id])[
                 hit.chunk.article_id
             ]
             start, end = best_quote(article, hit.chunk, " ".join(claims))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
-from retrieval.ingest.formats import parse_date
+from retrieval.text.dates import parse_date
 from retrieval.text.lexicon import lexicon, speech_verb_forms
 from retrieval.text.names import name_key
 from retrieval.text.words import stem, tokenize

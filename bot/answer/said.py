@@ -47,11 +47,10 @@ from bot.answer.wording import name_list, render
 from bot.settings import AnswerSettings
 from retrieval.embedding.encoder import Embedder, is_common_word
 from retrieval.search import Searcher
-from retrieval.store import ChunkStore, StoredArticle, StoredQuote
 from retrieval.text.names import body_key, closest_names, matches, name_key, one_edit_from
 from retrieval.text.sentences import sentence_spans
 from retrieval.text.words import tokenize
-from retrieval.types import Hit, LexicalFilters, SearchFilters, Speaker
+from retrieval.types import Hit, SearchFilters, Speaker, StoredArticle, StoredQuote
 
 # Ranking weights (score = Σ weight × feature, features in [0, 1]). `python -m bench.answers
 # --tune` varies each alone on the Reuters development set (103 answerable and 38
@@ -105,14 +104,10 @@ class RankedQuote:
 class SpeechAnswerer:
     """Answers what a named person said, from the quote index only."""
 
-    def __init__(
-        self, settings: AnswerSettings, store: ChunkStore, searcher: Searcher, embedder: Embedder
-    ) -> None:
+    def __init__(self, settings: AnswerSettings, searcher: Searcher, embedder: Embedder) -> None:
         self.settings = settings
-        self.store = store
         self.searcher = searcher
         self.embedder = embedder
-        self._speakers: tuple[str, list[Speaker]] | None = None  # (generation, quoted)
 
     def answer(
         self,
@@ -184,10 +179,9 @@ class SpeechAnswerer:
         words = words_of(question.text)
         runs = ngrams(words)
         keys = {key for *_, run in runs for key in (name_key(run), body_key(run)) if key}
-        lookup = self.searcher.quote_lookup()
-        named = [s for s in self.store.speakers.named(sorted(keys)) if lookup.quoted(s.key)]
+        named = self.searcher.speakers_named(keys)
         phrases = role_phrases(words) + spoken_for(question.text, words)
-        roles = self._role_holders([phrase for *_, phrase in phrases])
+        roles = self.searcher.role_holders([phrase for *_, phrase in phrases])
         mention = best(candidates(words, named, roles, question.text))
         if mention is None:
             typo = self._typo(question, words, runs)
@@ -199,17 +193,6 @@ class SpeechAnswerer:
             return None
         topic = topic_after(question.text, words, mention)
         return Link(mention.text, mention.speakers, mention.how, topic)
-
-    def _role_holders(self, phrases: list[str]) -> dict[str, list[Speaker]]:
-        """Role phrase → the quoted speakers the archive binds it to, most bound first."""
-        table = self.store.speakers.roles_named(phrases)
-        keys = [holder.speaker_key for holders in table.values() for holder in holders]
-        lookup = self.searcher.quote_lookup()
-        speakers = {s.key: s for s in self.store.speakers.keyed(keys) if lookup.quoted(s.key)}
-        return {
-            role: [speakers[h.speaker_key] for h in holders if h.speaker_key in speakers]
-            for role, holders in table.items()
-        }
 
     def _typo(
         self, question: Question, words: list[Word], runs: list[tuple[int, int, str]]
@@ -231,13 +214,8 @@ class SpeechAnswerer:
         return Link(asked, tuple(near), "typo", topic, read_as=near[0].name)
 
     def speakers(self) -> list[Speaker]:
-        """Every quoted speaker, read once per generation (typos, "did you mean")."""
-        generation = self.store.manifest.generation()
-        if self._speakers is None or self._speakers[0] != generation:
-            lookup = self.searcher.quote_lookup()
-            quoted = [s for s in self.store.speakers.everyone() if lookup.quoted(s.key)]
-            self._speakers = (generation, quoted)
-        return self._speakers[1]
+        """Every quoted speaker (typos, "did you mean")."""
+        return self.searcher.all_speakers()
 
     def _names_someone(self, words: str) -> bool:
         """Words at the person's place that are a name: capitalised ("Elon Musk"), words
@@ -267,9 +245,8 @@ class SpeechAnswerer:
             ranked = self.rank(parsed, speakers, filters)
             quotes = [r.quote for r in ranked if r.on_topic and r.itself_about]
         else:
-            lookup = self.searcher.quote_lookup()
-            ids = lookup.of_speakers([s.key for s in speakers], _narrowing(filters))
-            quotes = self.store.get_quotes(dict.fromkeys(ids))
+            ids = self.searcher.quote_ids_of([s.key for s in speakers], filters)
+            quotes = self.searcher.quotes(ids)
         quotes.sort(key=lambda q: (q.published or dt.date.min, q.article_id, q.start))
         cited = self._cite(quotes, start=1)
         return QuoteList(_display(speakers, asked), speakers, [c for _, c in cited], None)
@@ -280,9 +257,7 @@ class SpeechAnswerer:
         keys = [key for key in {name_key(asked), body_key(asked)} if key]
         if not keys:
             return []
-        named = [s for s in self.store.speakers.named(keys) if matches(asked, s)]
-        lookup = self.searcher.quote_lookup()
-        return [s for s in named if lookup.quoted(s.key)]
+        return [s for s in self.searcher.speakers_named(keys) if matches(asked, s)]
 
     def not_quoted(self, question: str, standalone: str, asked: str) -> Answer:
         near = closest_names(asked, self.speaker_names())
@@ -305,7 +280,7 @@ class SpeechAnswerer:
         quotes = self._gather(speakers, hits, vector, filters)
         if not quotes:
             return []
-        articles = self.store.get_articles({q.article_id for q in quotes})
+        articles = self.searcher.articles({q.article_id for q in quotes})
         similarity = self._similarities(quotes, vector)
         article_terms = {  # the headline is the article's topic too: quotes rarely repeat it
             aid: terms(article.title) | terms(article.text) for aid, article in articles.items()
@@ -326,19 +301,18 @@ class SpeechAnswerer:
         filters: SearchFilters | None,
     ) -> list[StoredQuote]:
         keys = [s.key for s in speakers]
-        lookup, narrowing = self.searcher.quote_lookup(), _narrowing(filters)
         nearest = self.searcher.nearest_quotes_of(keys, vector, NEAREST_QUOTES, filters)
         found = {q.id: q for q in nearest}
         hit_articles = list({h.chunk.article_id for h in hits})
-        in_hits = lookup.in_articles(hit_articles, keys, narrowing)
-        for quote in self.store.get_quotes(dict.fromkeys(i for i in in_hits if i not in found)):
+        in_hits = self.searcher.quote_ids_in(hit_articles, keys, filters)
+        for quote in self.searcher.quotes(i for i in in_hits if i not in found):
             found[quote.id] = quote
         return list(found.values())
 
     def _similarities(self, quotes: list[StoredQuote], vector: np.ndarray) -> dict[str, float]:
         known = {q.id: q.similarity for q in quotes if q.similarity is not None}
         missing = [q.id for q in quotes if q.similarity is None]
-        for quote_id, quote_vector in self.searcher.quote_lookup().vectors(missing).items():
+        for quote_id, quote_vector in self.searcher.quote_vectors(missing).items():
             known[quote_id] = float(np.dot(quote_vector, vector))
         return known
 
@@ -351,7 +325,7 @@ class SpeechAnswerer:
     ) -> list[tuple[StoredQuote, Citation]]:
         """Citations of whole quotations, numbered from `start`; one quotation is cited once
         (two sentences of it, or a quotation already cited `after`, are not repeated)."""
-        articles = self.store.get_articles({q.article_id for q in quotes})
+        articles = self.searcher.articles({q.article_id for q in quotes})
         taken = [(c.article_id, q.start, q.end) for q, c in after]
         seen_words = {" ".join(c.quote.split()) for _, c in after}
         cited: list[tuple[StoredQuote, Citation]] = []
@@ -387,11 +361,6 @@ def _display(speakers: list[Speaker], asked: str) -> str:
     """The name to answer with: the archive's full name when the name asked means one."""
     names = sorted({s.name for s in speakers})
     return names[0] if len(names) == 1 else asked
-
-
-def _narrowing(filters: SearchFilters | None) -> LexicalFilters:
-    """The question's date range and source, as the quote lookup applies them."""
-    return filters.lexical() if filters else LexicalFilters()
 
 
 def _idf(topic: tuple[str, ...], article_terms: Iterable[set[str]]) -> dict[str, float]:

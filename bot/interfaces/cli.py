@@ -19,9 +19,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.interfaces import render
-from retrieval.ingest.formats import parse_date
-from retrieval.ingest.pipeline import IngestReport
+from retrieval.ingest.report import IngestReport
 from retrieval.store import StoreError
+from retrieval.text.dates import parse_date
 from retrieval.types import ArticleError, SearchFilters
 
 app = typer.Typer(

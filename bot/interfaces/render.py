@@ -13,7 +13,7 @@ from rich.text import Text
 from bot.answer.said import QuoteList
 from bot.answer.types import Answer, Citation
 from bot.answer.wording import human_date as _human_date
-from retrieval.ingest.pipeline import IngestReport
+from retrieval.ingest.report import IngestReport
 
 _MARKER = re.compile(r"\[(\d+)\]")
 

@@ -26,11 +26,11 @@ from pathlib import Path
 
 import yaml
 
-from retrieval.ingest.dates import DateError, date_from_fields, date_from_url, read_date
 from retrieval.ingest.paragraphs import layout
+from retrieval.text.dates import DateError, date_from_fields, date_from_url, read_date
 from retrieval.types import Article, ArticleError, Paragraph, Problem
 
-__all__ = ["discover", "is_article_file", "make_article", "parse_date", "read_articles"]
+__all__ = ["discover", "is_article_file", "make_article", "read_articles"]
 
 ARTICLE_SUFFIXES = {
     ".txt", ".md", ".markdown", ".json", ".jsonl", ".csv", ".tsv", ".html", ".htm",
@@ -365,16 +365,6 @@ def _optional_str(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def parse_date(value: object, field_name: str) -> dt.date:
-    """A date a person typed (`--since`, `since:`): YYYY-MM-DD or any common form."""
-    try:
-        return read_date(value)
-    except DateError:
-        raise ArticleError(
-            f"unparsable {field_name} {str(value).strip()!r}: write it as YYYY-MM-DD"
-        ) from None
 
 
 def make_article(

@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from retrieval.ingest.formats import is_article_file
-from retrieval.ingest.pipeline import IngestReport
+from retrieval.ingest.report import IngestReport
 
 log = logging.getLogger("newsdesk.watch")
 

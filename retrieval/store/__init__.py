@@ -10,8 +10,6 @@ from retrieval.store.manifest import CHANGE_LOG_KEEP_S, CHANGE_SLACK_S, StoreCha
 from retrieval.store.records import (
     ArticleWrite,
     IndexedArticle,
-    StoredArticle,
-    StoredQuote,
     chunk_from_meta,
     quote_id,
 )
@@ -27,8 +25,6 @@ __all__ = [
     "StoreChange",
     "StoreError",
     "StoreHead",
-    "StoredArticle",
-    "StoredQuote",
     "chunk_from_meta",
     "open_client",
     "quote_id",

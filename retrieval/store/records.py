@@ -17,7 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.types import Article, Chunk, Paragraph, Quote, SearchFilters, Speaker, date_ordinal
+from retrieval.types import (
+    Article,
+    Chunk,
+    Paragraph,
+    Quote,
+    SearchFilters,
+    Speaker,
+    StoredArticle,
+    StoredQuote,
+    date_ordinal,
+)
 
 # Ids of the bookkeeping records of the articles collection.
 GENERATION_ID = "__generation__"  # the content generation and the store's id
@@ -49,70 +59,6 @@ class IndexedArticle:
     stripped: frozenset[str] = frozenset()  # the recurring keys stripped from it
     changed_at: float = 0.0  # when this record last changed (derived indexes follow it)
     quote_count: int | None = None  # None: recorded before quotes were counted
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """An article as read back from the store, enough to cut and place quotes."""
-
-    id: str
-    title: str
-    published: dt.date | None
-    source: str | None
-    url: str | None
-    text: str
-    paragraphs: tuple[Paragraph, ...]
-    entities: tuple[tuple[int, int, str], ...] = ()  # (start, end, label): dates, people…
-
-    def entities_in(self, start: int, end: int) -> set[str]:
-        """The labels of the named entities within text[start:end] ("DATE", "PERSON")."""
-        return {label for s, e, label in self.entities if start <= s and e <= end}
-
-    def paragraph_number(self, offset: int) -> int:
-        numbered = [p for p in self.paragraphs if p.number is not None]
-        for paragraph in numbered:
-            if offset < paragraph.end:
-                return paragraph.number or 1
-        return numbered[-1].number if numbered else 1
-
-    @property
-    def has_paragraphs(self) -> bool:
-        """False for a body with no paragraph breaks, where "¶1" would locate nothing."""
-        return sum(p.number is not None for p in self.paragraphs) > 1
-
-    def sentence_number(self, offset: int) -> int:
-        """1-based number of the sentence holding `offset`, counted over the body text."""
-        from retrieval.text.sentences import sentence_spans
-
-        number = 0
-        for paragraph in self.paragraphs:
-            if paragraph.heading:
-                continue
-            for _start, end in sentence_spans(self.text, paragraph.start, paragraph.end):
-                number += 1
-                if offset < end:
-                    return number
-        return max(number, 1)
-
-
-@dataclass(frozen=True)
-class StoredQuote:
-    """A quote as read back from the store: its span, speaker, and where it stands."""
-
-    id: str
-    article_id: str
-    content_hash: str
-    start: int
-    end: int
-    text: str
-    speaker: Speaker | None
-    mention: str
-    cue: str
-    kind: str
-    title: str
-    published: dt.date | None
-    source: str | None
-    similarity: float | None = None  # cosine to the query, when found by similarity
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import email.utils
 import re
 from collections.abc import Mapping
 
+from retrieval.types import ArticleError
+
 DATE_FIELDS = (
     "date", "published", "published_at", "publishedat", "pubdate", "datepublished",
     "publication_date", "created_at", "createdat", "datetime", "timestamp", "time",
@@ -123,3 +125,13 @@ def _written(text: str) -> dt.date | None:
         return parser.parse(text, fuzzy=True, yearfirst=yearfirst).date()
     except (ValueError, OverflowError, parser.ParserError):
         return None
+
+
+def parse_date(value: object, field_name: str) -> dt.date:
+    """A date a person typed (`--since`, `since:`): YYYY-MM-DD or any common form."""
+    try:
+        return read_date(value)
+    except DateError:
+        raise ArticleError(
+            f"unparsable {field_name} {str(value).strip()!r}: write it as YYYY-MM-DD"
+        ) from None
