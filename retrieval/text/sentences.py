@@ -1,22 +1,21 @@
 """Sentence boundaries as character spans, so quotes are cut from the article's exact text.
 
 News prose quotes people a lot: a sentence may end inside closing quotes (`…peril and doom.”`),
-and abbreviations such as `Oct.` or `U.S.` must not end one. A small rule-based splitter
-handles both and returns offsets rather than strings.
+and abbreviations (`Oct.`, `U.S.`, `R.J. Reynolds`, `the N.Z. Dollar`) must not end one.
+sentencex (Wikimedia's rule-based segmenter, in Rust) finds the boundaries; this module maps
+its sentences back onto offsets of the text, which is what every citation is cut by.
 """
 
 from __future__ import annotations
 
-import re
+from functools import cache
 
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "st", "gen", "lt", "col", "sgt", "capt", "gov", "sen", "rep",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "no", "vs", "etc", "inc", "ltd", "co", "corp", "jr", "sr", "u.s", "u.k", "u.n", "e.g", "i.e",
-}  # fmt: skip
-# A sentence ends at . ! ? (plus any closing quotes/brackets) followed by space and a capital,
-# a digit or an opening quote.
-_BOUNDARY = re.compile(r"[.!?…]+[”’\"')\]]*(?=\s+[“‘\"'(\[A-Z0-9])")
+
+@cache
+def _segment():
+    import sentencex
+
+    return lambda text: sentencex.segment("en", text)
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -24,28 +23,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     cursor = start
-    for match in _BOUNDARY.finditer(text, start, end):
-        if _is_abbreviation(text, match.start()):
+    for sentence in _segment()(text[start:end]):
+        stripped = sentence.strip()
+        at = text.find(stripped, cursor, end) if stripped else -1
+        if at < 0:
             continue
-        _append_trimmed(text, cursor, match.end(), spans)
-        cursor = match.end()
-    _append_trimmed(text, cursor, end, spans)
+        spans.append((at, at + len(stripped)))
+        cursor = at + len(stripped)
     return spans
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    if text[dot] != ".":
-        return False
-    word = re.search(r"([\w.]+)$", text[max(0, dot - 12) : dot])
-    if not word:
-        return False
-    token = word.group(1).lower()
-    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
-
-
-def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    piece = text[start:end]
-    stripped = piece.strip()
-    if stripped:
-        offset = start + piece.index(stripped)
-        spans.append((offset, offset + len(stripped)))
