@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.interfaces import render
+from bot.interfaces.commands import COMMANDS, Invocation
 from retrieval.ingest.report import IngestReport
 from retrieval.store import StoreError
 from retrieval.text.dates import parse_date
@@ -109,9 +110,8 @@ def ingest(
     _finish(report, as_json)
 
 
-@app.command()
+@app.command(help=COMMANDS["refresh"].help)
 def refresh(as_json: JsonOption = False) -> None:
-    """Re-scan the configured article folders: add, update and remove articles."""
     newsdesk = _newsdesk()
     with _store_errors():
         report = _with_progress(lambda cb: newsdesk.refresh(on_progress=cb), as_json)
@@ -183,34 +183,32 @@ def watch(
         watcher.stop()
 
 
-@app.command()
+@app.command(help=COMMANDS["stats"].help)
 def stats(as_json: JsonOption = False) -> None:
-    """Show what is indexed: articles, chunks, last refresh, model, store location."""
     newsdesk = _newsdesk()
     with _store_errors():
-        figures = newsdesk.stats()
+        figures = COMMANDS["stats"].run(newsdesk, Invocation(""))
     if as_json:
         _emit_json(figures)
     else:
         console.print(render.stats_view(figures))
 
 
-@app.command()
+@app.command(help=COMMANDS["speakers"].help)
 def speakers(
     name: Annotated[str | None, typer.Argument(help="Only the speakers this name means.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List who the archive quotes: how often, and in which articles."""
     newsdesk = _newsdesk()
     with _store_errors():
-        rows = newsdesk.speakers(name)
+        rows = COMMANDS["speakers"].run(newsdesk, Invocation(name or ""))
     if as_json:
         _emit_json(rows)
     else:
         console.print(render.speakers_view(rows, detailed=name is not None))
 
 
-@app.command()
+@app.command(help=COMMANDS["quotes"].help)
 def quotes(
     name: Annotated[str, typer.Argument(help="The person (or body) quoted, e.g. Asif.")],
     about: Annotated[str | None, typer.Option(help="Only quotes about this topic.")] = None,
@@ -218,7 +216,6 @@ def quotes(
     until: Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List a person's quotes in date order, each with its citation."""
     filters = SearchFilters(_date(since, "--since"), _date(until, "--until"))
     newsdesk = _newsdesk()
     with _store_errors():
@@ -266,8 +263,7 @@ def feedback(as_json: JsonOption = False) -> None:
     console.print(render.feedback_view(rows))
 
 
-feeds_app = typer.Typer(help="Follow RSS/Atom feeds: their entries become articles.",
-                        no_args_is_help=True)  # fmt: skip
+feeds_app = typer.Typer(help=COMMANDS["feeds"].help, no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 
 
@@ -294,7 +290,7 @@ def feeds_add(
 @feeds_app.command("list")
 def feeds_list(as_json: JsonOption = False) -> None:
     """The followed feeds: entries taken, last success, last error."""
-    rows = [feed.to_dict() for feed in _newsdesk().feeds.feeds()]
+    rows = COMMANDS["feeds"].run(_newsdesk(), Invocation("list"))
     if as_json:
         _emit_json(rows)
     else:

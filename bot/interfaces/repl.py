@@ -11,17 +11,21 @@ from collections.abc import Iterator
 
 from rich.console import Console
 
-from bot.answer.question import extract_filters, split_quotes_command
+from bot.answer.question import extract_filters
 from bot.answer.types import Conversation
 from bot.interfaces import render
+from bot.interfaces.commands import REPL, Command, CommandError, Invocation, find, help_lines
 from bot.service import Newsdesk
 from retrieval.types import ArticleError
 
-HELP = """Ask a question about the archive, e.g. "What did Asif say about Tora Bora?".
+HELP_INTRO = """Ask a question about the archive, e.g. "What did Asif say about Tora Bora?".
 Follow-ups like "When did he say it?" refer to the previous answer.
 Narrow a question with since:YYYY-MM-DD, until:YYYY-MM-DD or source:NAME (source:"Geo News").
-Commands: /quotes NAME [about TOPIC] · /speakers [NAME] · /new starts a new conversation
-· /stats · /help · /quit (or Ctrl-D)"""
+Commands:"""
+
+
+def help_text() -> str:
+    return "\n".join([HELP_INTRO, *(f"  {line}" for line in help_lines(REPL, "/"))])
 
 
 def run_repl(newsdesk: Newsdesk, console: Console) -> None:
@@ -31,39 +35,59 @@ def run_repl(newsdesk: Newsdesk, console: Console) -> None:
     newsdesk.ensure_indexed()
     conversation = Conversation()
     for line in _lines(newsdesk):
-        question = line.strip()
-        if not question:
-            continue
-        if question in {"/quit", "/exit"}:
+        text = line.strip()
+        found = find(text.removeprefix("/"), REPL) if text.startswith("/") else None
+        if found is not None:
+            command, arguments = found
+            if command.name in {"quit"}:
+                break
+            conversation = _run(newsdesk, console, command, arguments, conversation)
+        elif text in {"/exit"}:
             break
-        if question == "/help":
-            console.print(HELP)
-        elif question == "/new":
-            conversation = Conversation()
-            console.print("[dim]New conversation.[/]")
-        elif question == "/stats":
-            console.print(render.stats_view(newsdesk.stats()))
-        elif question.startswith("/quotes"):
-            name, about = split_quotes_command(question.removeprefix("/quotes"))
-            if not name:
-                console.print("[yellow]Say whose quotes: /quotes Asif about Taliban[/]")
-                continue
-            console.print(render.quotes_view(newsdesk.quotes(name, about)))
-        elif question.startswith("/speakers"):
-            name = question.removeprefix("/speakers").strip() or None
-            console.print(render.speakers_view(newsdesk.speakers(name), detailed=bool(name)))
-        else:
-            try:
-                question, filters = extract_filters(question)
-            except ArticleError as err:
-                console.print(f"[yellow]{err}[/]")
-                continue
-            streamed = _TokenEcho(console)
-            answer = newsdesk.ask(question, conversation, filters, on_token=streamed)
-            streamed.finish()
-            if answer.standalone_question and answer.standalone_question != question:
-                console.print(f"[dim]↳ read as: {answer.standalone_question}[/]")
-            console.print(render.answer_view(answer))
+        elif text:
+            _ask(newsdesk, console, text, conversation)
+
+
+def _run(
+    newsdesk: Newsdesk, console: Console, command: Command, arguments: str, conversation
+) -> Conversation:
+    """A table command; returns the conversation to go on with (`/new` starts one)."""
+    if command.name == "help":
+        console.print(help_text())
+    elif command.name == "new":
+        console.print("[dim]New conversation.[/]")
+        return Conversation()
+    else:
+        try:
+            result = command.run(newsdesk, Invocation(arguments))
+        except CommandError as err:
+            console.print(f"[yellow]{err}[/]")
+            return conversation
+        console.print(_VIEWS[command.name](result, arguments))
+    return conversation
+
+
+_VIEWS = {
+    "quotes": lambda result, _: render.quotes_view(result),
+    "speakers": lambda result, arguments: render.speakers_view(
+        result, detailed=bool(arguments.strip())
+    ),
+    "stats": lambda result, _: render.stats_view(result),
+}
+
+
+def _ask(newsdesk: Newsdesk, console: Console, question: str, conversation) -> None:
+    try:
+        question, filters = extract_filters(question)
+    except ArticleError as err:
+        console.print(f"[yellow]{err}[/]")
+        return
+    streamed = _TokenEcho(console)
+    answer = newsdesk.ask(question, conversation, filters, on_token=streamed)
+    streamed.finish()
+    if answer.standalone_question and answer.standalone_question != question:
+        console.print(f"[dim]↳ read as: {answer.standalone_question}[/]")
+    console.print(render.answer_view(answer))
 
 
 class _TokenEcho:

@@ -22,9 +22,17 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.answer.question import extract_filters, split_quotes_command
+from bot.answer.question import extract_filters
 from bot.answer.types import Answer, Conversation
 from bot.interfaces import slack_blocks as blocks
+from bot.interfaces.commands import (
+    SLACK,
+    Command,
+    CommandError,
+    Invocation,
+    find,
+    quoted_name,
+)
 from bot.interfaces.slack_store import SlackStore
 from bot.service import Newsdesk
 from retrieval.types import ArticleError, SearchFilters
@@ -205,18 +213,12 @@ class SlackBot:
     def command(self, ack, command: dict, client: WebClient) -> None:
         text = command.get("text", "").strip()
         channel, user = command["channel_id"], command["user_id"]
-        if text.lower() in {"", "help"}:
+        found = find(blocks.clean_question(text), SLACK)
+        if not text or (found and found[0].name == "help"):
             ack(text=blocks.HELP_TEXT)
             return
-        if text.lower() == "refresh":
-            self.refresh_command(ack, channel, user, client)
-            return
-        first = text.split(maxsplit=1)[0].lower()
-        if first == "feeds":
-            self.feeds_command(ack, text[len(first) :], channel, user, client)
-            return
-        if first in {"quotes", "speakers"}:
-            self.listing_command(ack, first, text[len(first) :], channel, user, client)
+        if found is not None:
+            self.table_command(ack, *found, channel, user, client)
             return
         share = "--share" in text.split()
         cleaned = blocks.clean_question(" ".join(w for w in text.split() if w != "--share"))
@@ -238,61 +240,36 @@ class SlackBot:
             text, payload = blocks.answer_blocks(answer, answer_id)
             client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload)
 
-    def listing_command(
-        self, ack, kind: str, rest: str, channel: str, user: str, client: WebClient
+    def table_command(
+        self, ack, command: Command, arguments: str, channel: str, user: str, client
     ) -> None:
-        """`/newsdesk quotes Asif about Taliban`, `/newsdesk speakers [NAME]`: only you see it."""
-        rest = blocks.clean_question(rest)
-        if kind == "quotes":
-            name, about = split_quotes_command(rest)
-            if not name:
-                ack(text="Say whose quotes: `/newsdesk quotes Asif about Taliban`")
-                return
-            ack(text=f":mag: Looking up what {name} is quoted saying…")
-            text, payload = blocks.quotes_blocks(self.newsdesk.quotes(name, about))
-        else:
-            ack(text=":mag: Listing who the archive quotes…")
-            text, payload = blocks.speakers_blocks(self.newsdesk.speakers(rest or None))
-        client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload)
-
-    def feeds_command(self, ack, rest: str, channel: str, user: str, client: WebClient) -> None:
-        """`/newsdesk feeds [list]`, `/newsdesk feeds add URL [source]`, `… remove URL`."""
+        """`/newsdesk quotes Asif about Taliban`, `speakers`, `feeds …`, `refresh`: the
+        command table's handlers; the result only the asker sees."""
         from retrieval.ingest.feed_registry import FeedError
 
-        words = blocks.clean_question(rest).split()
-        action = words[0].lower() if words else "list"
-        if action == "list":
-            ack(text=blocks.feeds_text([f.to_dict() for f in self.newsdesk.feeds.feeds()]))
-            return
-        if action not in {"add", "remove"} or len(words) < 2:
-            ack(text="Use `/newsdesk feeds`, `/newsdesk feeds add URL [source]` or "
-                     "`/newsdesk feeds remove URL`.")  # fmt: skip
-            return
-        if user not in self.settings.slack_admins:
-            ack(text="Sorry — only newsdesk admins can change the feeds. Ask one of them.")
-            return
-        url = words[1]
+        invocation = Invocation(arguments, admin=user in self.settings.slack_admins)
         try:
-            if action == "add":
-                source = " ".join(words[2:]) or None
-                self.newsdesk.add_feed(url, source)
-                ack(text=f"Following {url}. Its new entries are indexed as they are polled.")
-            else:
-                report = self.newsdesk.remove_feed(url)
-                ack(text=f"Stopped following {url}; {len(report.removed)} articles removed.")
-        except FeedError as err:
-            ack(text=f"Could not {action} that feed: {blocks.escape(str(err))}")
-
-    def refresh_command(self, ack, channel: str, user: str, client: WebClient) -> None:
-        if user not in self.settings.slack_admins:
-            ack(text="Sorry — only newsdesk admins can refresh the archive. Ask one of them.")
+            command.validate(invocation)
+        except CommandError as err:
+            ack(text=blocks.escape(str(err)))
             return
-        ack(text=":arrows_counterclockwise: Refreshing the archive…")
-        report = self.newsdesk.refresh()
-        counts = ", ".join(f"{value} {name}" for name, value in report.counts().items())
-        problems = "".join(f"\n• {blocks.escape(str(p))}" for p in report.failed[:10])
-        text = f"Refresh done in {report.seconds:.1f} s: {counts}.{problems}"
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
+        quick = command.name == "feeds"  # answered in the acknowledgement itself
+        if not quick:
+            ack(text=_working(command, invocation))
+        try:
+            result = command.run(self.newsdesk, invocation)
+        except (CommandError, FeedError) as err:
+            message = blocks.escape(str(err))
+            if quick:
+                ack(text=message)
+            else:
+                client.chat_postEphemeral(channel=channel, user=user, text=message)
+            return
+        text, payload = blocks.command_result(command.name, result)
+        if quick:
+            ack(text=text)
+        else:
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload)
 
     # -- buttons ---------------------------------------------------------------------
     def vote(self, body: dict, client: WebClient, vote: str) -> None:
@@ -436,3 +413,13 @@ def run(newsdesk: Newsdesk, host: str = "0.0.0.0") -> None:
     server = http_server(app, host, newsdesk.settings.slack_port)
     log.info("newsdesk: Slack HTTP mode on %s:%s/slack/events", host, newsdesk.settings.slack_port)
     server.serve_forever()
+
+
+def _working(command: Command, invocation: Invocation) -> str:
+    """The acknowledgement of a command that takes a while."""
+    if command.name == "quotes":
+        return f":mag: Looking up what {quoted_name(invocation)} is quoted saying…"
+    return {
+        "speakers": ":mag: Listing who the archive quotes…",
+        "refresh": ":arrows_counterclockwise: Refreshing the archive…",
+    }.get(command.name, ":mag: Working on it…")

@@ -13,6 +13,7 @@ import re
 from bot.answer.said import QuoteList
 from bot.answer.types import Answer, Citation
 from bot.answer.wording import human_date
+from bot.interfaces.commands import SLACK, FeedChange, help_lines
 
 MORE_SOURCES_ACTION = "newsdesk_more_sources"
 VOTE_UP_ACTION = "newsdesk_vote_up"
@@ -20,19 +21,17 @@ VOTE_DOWN_ACTION = "newsdesk_vote_down"
 _QUOTE_LIMIT = 700
 _SECTION_LIMIT = 2900
 
-HELP_TEXT = (
-    "*Ask the news archive.* Every answer quotes its sources.\n"
-    "• `@newsdesk what did Asif say about Tora Bora?` in a channel (answer in the thread)\n"
-    "• a direct message to the app\n"
-    "• `/newsdesk <question>` (only you see the answer; add `--share` to post it)\n"
-    "• reply in an answered thread to follow up: _when did he say it?_\n"
-    '• narrow it down: `since:2025-10-01`, `until:2025-10-31`, `source:"Geo News"`\n'
-    "• `/newsdesk quotes Asif about Taliban` lists what someone is quoted saying\n"
-    "• `/newsdesk speakers` lists who the archive quotes\n"
-    "• `/newsdesk refresh` re-indexes the archive (admins only)\n"
-    "• `/newsdesk feeds` lists the followed feeds; `/newsdesk feeds add URL [source]` and "
-    "`/newsdesk feeds remove URL` change them (admins only)"
-)
+HELP_TEXT = "\n".join([
+    "*Ask the news archive.* Every answer quotes its sources.",
+    "• `@newsdesk what did Asif say about Tora Bora?` in a channel (answer in the thread)",
+    "• a direct message to the app",
+    "• `/newsdesk <question>` (only you see the answer; add `--share` to post it)",
+    "• reply in an answered thread to follow up: _when did he say it?_",
+    '• narrow it down: `since:2025-10-01`, `until:2025-10-31`, `source:"Geo News"`',
+    *(f"• `{usage}` {what}" for usage, what in (
+        line.split(" — ", 1) for line in help_lines(SLACK, "/newsdesk ")
+    )),
+])  # fmt: skip
 
 _USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _CHANNEL_LINK = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
@@ -168,3 +167,21 @@ def feeds_text(rows: list[dict]) -> str:
             line += f", last error: {escape(row['last_error'])}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def command_result(name: str, result: object) -> tuple[str, list[dict]]:
+    """A table command's result as Slack text and blocks (`bot.interfaces.commands`)."""
+    if name == "quotes":
+        return quotes_blocks(result)
+    if name == "speakers":
+        return speakers_blocks(result)
+    if isinstance(result, FeedChange):
+        if result.action == "add":
+            return f"Following {result.url}. Its new entries are indexed as they are polled.", []
+        removed = result.removed_articles
+        return f"Stopped following {result.url}; {removed} articles removed.", []
+    if name == "feeds":
+        return feeds_text(result), []
+    counts = ", ".join(f"{value} {kind}" for kind, value in result.counts().items())
+    problems = "".join(f"\n• {escape(str(p))}" for p in result.failed[:10])
+    return f"Refresh done in {result.seconds:.1f} s: {counts}.{problems}", []

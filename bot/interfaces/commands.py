@@ -1,0 +1,164 @@
+"""The one table of commands: name, arguments, help, who may run it, and what it does.
+
+The REPL (`/quotes Asif about Taliban`), the Slack slash command (`/newsdesk quotes …`) and
+the CLI (`newsdesk quotes …`, whose typer commands take their help from here) read this
+table, so a command is parsed once, behaves the same everywhere, and is documented once.
+Each surface only renders a command's result its own way (rich text, Slack blocks, JSON).
+
+A command whose `handler` is None acts on the surface's own state (a REPL conversation,
+leaving the REPL): the surface runs it, the table still names and documents it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.answer.question import split_quotes_command
+from bot.service import Newsdesk
+
+CLI, REPL, SLACK = "cli", "repl", "slack"
+EVERYWHERE = frozenset({CLI, REPL, SLACK})
+
+
+class CommandError(ValueError):
+    """A command written wrongly; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One run of a command: its arguments as written, and who runs it."""
+
+    arguments: str
+    admin: bool = True  # the CLI and REPL run as the archive's owner; Slack says per user
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    arguments: str  # as the help shows them: "NAME [about TOPIC]"
+    help: str
+    surfaces: frozenset[str]
+    handler: Callable[[Newsdesk, Invocation], object] | None = None
+    admin_only: str = ""  # what only admins may do, said when someone else tries
+    check: Callable[[Invocation], None] | None = None  # raises CommandError before any work
+
+    def usage(self, prefix: str) -> str:
+        return f"{prefix}{self.name} {self.arguments}".rstrip()
+
+    def validate(self, invocation: Invocation) -> None:
+        """Raise CommandError for a wrongly written command, or one this user may not run,
+        before any work starts (Slack must acknowledge within 3 s)."""
+        if self.check is not None:
+            self.check(invocation)
+
+    def run(self, newsdesk: Newsdesk, invocation: Invocation) -> object:
+        if self.handler is None:
+            raise CommandError(f"{self.name} is run by the surface itself")
+        self.validate(invocation)
+        return self.handler(newsdesk, invocation)
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    """What `feeds add` / `feeds remove` did, for the surface to say."""
+
+    action: str
+    url: str
+    removed_articles: int = 0
+
+
+def quoted_name(invocation: Invocation) -> str:
+    """Whose quotes `quotes NAME [about TOPIC]` asks for."""
+    name, _ = split_quotes_command(invocation.arguments)
+    if not name:
+        raise CommandError("Say whose quotes: quotes Asif about Taliban")
+    return name
+
+
+def _quotes(newsdesk: Newsdesk, invocation: Invocation):
+    return newsdesk.quotes(*split_quotes_command(invocation.arguments))
+
+
+def _speakers(newsdesk: Newsdesk, invocation: Invocation):
+    return newsdesk.speakers(invocation.arguments.strip() or None)
+
+
+def _stats(newsdesk: Newsdesk, invocation: Invocation):
+    return newsdesk.stats()
+
+
+def _refresh(newsdesk: Newsdesk, invocation: Invocation):
+    return newsdesk.refresh()
+
+
+def _refresh_check(invocation: Invocation) -> None:
+    _admin_check(invocation, COMMANDS["refresh"])
+
+
+def _feeds(newsdesk: Newsdesk, invocation: Invocation):
+    """`feeds [list]`, `feeds add URL [SOURCE]`, `feeds remove URL`: a list of feeds, or the
+    change made."""
+    words = invocation.arguments.split()
+    action = words[0].lower() if words else "list"
+    if action == "list":
+        return [feed.to_dict() for feed in newsdesk.feeds.feeds()]
+    url = words[1]
+    if action == "add":
+        newsdesk.add_feed(url, " ".join(words[2:]) or None)
+        return FeedChange("add", url)
+    return FeedChange("remove", url, len(newsdesk.remove_feed(url).removed))
+
+
+def _feeds_check(invocation: Invocation) -> None:
+    words = invocation.arguments.split()
+    action = words[0].lower() if words else "list"
+    if action == "list":
+        return
+    if action not in {"add", "remove"} or len(words) < 2:
+        raise CommandError("Use feeds, feeds add URL [SOURCE] or feeds remove URL.")
+    _admin_check(invocation, COMMANDS["feeds"])
+
+
+def _admin_check(invocation: Invocation, command: Command) -> None:
+    if not invocation.admin:
+        raise CommandError(f"Sorry — only newsdesk admins can {command.admin_only}. Ask one.")
+
+
+_TABLE = (
+    Command("quotes", "NAME [about TOPIC]",
+            "What NAME (a person or body) is quoted saying, in date order.",
+            EVERYWHERE, _quotes, check=quoted_name),
+    Command("speakers", "[NAME]",
+            "Who the archive quotes, most quoted first (with NAME: who that name means).",
+            EVERYWHERE, _speakers),
+    Command("feeds", "[list | add URL [SOURCE] | remove URL]",
+            "The followed RSS/Atom feeds; add or remove one.",
+            EVERYWHERE - {REPL}, _feeds, admin_only="change the feeds", check=_feeds_check),
+    Command("refresh", "", "Sync the archive with its article folders and feeds.",
+            EVERYWHERE - {REPL}, _refresh, admin_only="refresh the archive",
+            check=_refresh_check),
+    Command("stats", "", "What the archive holds: articles, chunks, quotes, last refresh.",
+            frozenset({CLI, REPL}), _stats),
+    Command("new", "", "Start a new conversation.", frozenset({REPL})),
+    Command("help", "", "This help.", frozenset({REPL, SLACK})),
+    Command("quit", "", "Leave (or Ctrl-D).", frozenset({REPL})),
+)  # fmt: skip
+COMMANDS = {command.name: command for command in _TABLE}
+
+
+def find(text: str, surface: str) -> tuple[Command, str] | None:
+    """The command a line starts with on this surface, and the rest of the line; None for
+    a question."""
+    words = text.strip().split(maxsplit=1)
+    if not words:
+        return None
+    command = COMMANDS.get(words[0].lower())
+    if command is None or surface not in command.surfaces:
+        return None
+    return command, words[1] if len(words) > 1 else ""
+
+
+def help_lines(surface: str, prefix: str) -> list[str]:
+    """One line per command of this surface: its usage and what it does."""
+    return [f"{c.usage(prefix)} — {c.help}" for c in _TABLE if surface in c.surfaces]
