@@ -221,3 +221,48 @@ def test_feeds_commands_from_the_cli(tmp_path, articles_dir, site):
     assert json.loads(removed.stdout)["articles_removed"] == 1
     asked = json.loads(run_cli("ask", "--json", "What did Lena Okafor say?", env=env).stdout)
     assert not any("duamor" in (c.get("url") or "") for c in asked["citations"])
+
+
+def test_the_same_story_under_tracking_parameters_is_one_entry():
+    """courlan's normalisation: tracking parameters, the default port and the fragment go;
+    other parameters are sorted; a path keeps its case (servers may tell it apart)."""
+    from retrieval.ingest.feed_registry import canonical_url
+
+    plain = canonical_url("https://Example.com/News/Story-1?page=2&id=7")
+    assert plain == "https://example.com/News/Story-1?id=7&page=2"
+    for variant in (
+        "https://example.com:443/News/Story-1?id=7&page=2&utm_source=rss",
+        "https://EXAMPLE.com/News/Story-1/?fbclid=abc&page=2&id=7#comments",
+    ):
+        assert canonical_url(variant) == plain
+    assert canonical_url("https://example.com/News/Story-2?id=7") != plain
+
+
+def test_a_feed_keeps_the_folder_its_entries_are_in(tmp_path):
+    """Entries already written stay where they are when the folder naming changes: the
+    registry answers with their folder, and only a feed with no entries gets a new name."""
+    from retrieval.ingest.feed_registry import FeedRegistry, feed_folder_name
+
+    registry = FeedRegistry(tmp_path / "feeds.sqlite")
+    old, new = "https://old.example/rss.xml", "https://new.example/rss.xml"
+    registry.add(old)
+    registry.add(new)
+    written = tmp_path / "feeds" / "named-by-an-older-rule" / "entry.json"
+    registry.remember(old, "https://old.example/a", "v1", "hash-a", str(written))
+    assert registry.folder_name(old) == "named-by-an-older-rule"
+    assert registry.folder_name(new) == feed_folder_name(new)
+
+
+def test_a_feeds_full_content_becomes_paragraphs():
+    from retrieval.ingest.feeds import text_of_html
+
+    html = (
+        "<p>Harbour officials said the quay would open.</p>"
+        "<p>“We expect ships within weeks,” said <b>Lena Okafor</b> &amp; her deputy.</p>"
+        "<ul><li>Cost: 40 million dollars</li></ul>"
+    )
+    paragraphs = text_of_html(html).split("\n\n")
+    assert paragraphs[0] == "Harbour officials said the quay would open."
+    assert paragraphs[1] == "“We expect ships within weeks,” said Lena Okafor & her deputy."
+    assert "Cost: 40 million dollars" in paragraphs[2]
+    assert text_of_html("<p>Short.</p>") == "Short."

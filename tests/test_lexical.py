@@ -177,3 +177,36 @@ def test_a_machine_behind_the_change_log_catches_up_from_the_manifest(
     assert index.document_frequency("zephyrine") == 1 and index.document_frequency("quillon") == 1
     assert index.quotes.quoted("helena quillon")
     assert len(scans) == 1  # the manifest's stamps, read once
+
+
+def test_quotes_re_read_by_new_rules_are_each_given_to_their_speaker(tmp_path, monkeypatch):
+    """A new quote rule (a new pipeline version) re-reads unchanged articles: their quotes,
+    and so their ids, change though the text does not. The quote lookup must follow, or a
+    quote id would point at another person's words: the worst defect a newsroom can meet."""
+    import shutil
+
+    import retrieval.ingest.pipeline as pipeline
+    from retrieval.ingest.quotes import QuoteExtractor
+    from retrieval.settings import SEEDS_DIR
+
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS_DIR, articles)
+    settings = make_settings(tmp_path / "data", articles)
+    Newsdesk(settings).refresh()  # indexed, and the lookup synced by the first question
+    assert Newsdesk(settings).quotes("Asif").citations
+
+    real_parse = QuoteExtractor.parse
+
+    def first_quote_dropped(self, batch):
+        for parsed in real_parse(self, batch):
+            yield type(parsed)(parsed.quotes[1:], parsed.entities)  # every id shifts by one
+
+    monkeypatch.setattr(QuoteExtractor, "parse", first_quote_dropped)
+    monkeypatch.setattr(pipeline, "_PIPELINE_VERSION", pipeline._PIPELINE_VERSION + "+new")
+    desk = Newsdesk(settings)
+    report = desk.refresh()
+    assert report.updated  # the same texts, re-read by the new rules
+    for name in ("Asif", "Tarar"):
+        found = desk.quotes(name)
+        assert found.citations
+        assert {c.speaker for c in found.citations} == {s.name for s in found.speakers}

@@ -48,7 +48,7 @@ _TELLING_VERBS = lexicon()["telling_verbs"]
 _FRAME_AFTER = re.compile(
     r"\s[-–—]\s*(?=(?:what|any|thoughts|quotes|comments|did|how)\b)|[?!]", re.I
 )
-_QUESTION_WORDS = STOPWORDS | {"give", "me", "show", "find", "list", "please", "any", "quotes"}
+_QUESTION_WORDS = STOPWORDS | lexicon()["request_words"]
 
 
 @dataclass(frozen=True)

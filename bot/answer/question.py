@@ -120,9 +120,7 @@ def asks_speech(text: str) -> bool:
 
 @cache
 def _speech_forms() -> frozenset[str]:
-    return speech_verb_forms() | {"react", "reacted", "reaction", "respond", "quotes", "views",
-                                  "comments", "remarks", "words", "statement", "statements",
-                                  "position", "stance"}  # fmt: skip
+    return speech_verb_forms() | lexicon()["speech_question_words"]
 
 
 _PLAINLY_SPEECH = re.compile(
@@ -159,9 +157,10 @@ def asked_people(text: str) -> list[str]:
 
 def _clean(raw: str) -> str | None:
     words = raw.strip().split()
-    while words and words[-1].lower() in {"ever", "really", "actually", "publicly", "also"}:
+    hedges = lexicon()["hedge_adverbs"]
+    while words and words[-1].lower() in hedges:
         words = words[:-1]
-    while words and words[0].lower() in {"ever", "really", "actually", "publicly", "also"}:
+    while words and words[0].lower() in hedges:
         words = words[1:]
     name = " ".join(words).strip(" ,")
     if not name or name.lower() in _NOT_NAMES or len(words) > 6:

@@ -32,7 +32,7 @@ from retrieval.store import CHANGE_SLACK_S, ChunkStore, StoreChange
 from retrieval.text.words import index_words, stem
 from retrieval.types import Chunk, LexicalFilters, date_ordinal
 
-LAYOUT_VERSION = "tantivy-v2"  # v2: Snowball stems  # a change here rebuilds every index once
+LAYOUT_VERSION = "tantivy-v3"  # v3: versions are content + pipeline; a change rebuilds once
 _REBUILD_HEAP = 64_000_000  # the writer's arena: large for a whole-store build,
 _UPDATE_HEAP = 15_000_000  # small for a few articles (allocating it is part of each sync)
 
@@ -76,7 +76,8 @@ class LexicalIndex:
             if state.get("article_count") is None:  # an index from before it was kept
                 state["article_count"] = state.count_articles()
             if state.get("quotes_layout") != QUOTES_LAYOUT:  # first sync since the lookup came
-                self.quotes.rebuild(state.db, self.store, state.all_articles())
+                live = {aid: hash_of(v) for aid, v in state.all_articles().items()}
+                self.quotes.rebuild(state.db, self.store, live)
                 state["quotes_layout"] = QUOTES_LAYOUT
             state["generation"] = head.generation
             self.index.reload()
@@ -87,8 +88,10 @@ class LexicalIndex:
         """Index every published chunk: once per store and layout, never per new article."""
         live: dict[str, str] = {}
         watermark = 0.0
+        versions: dict[str, str | None] = {}
         for entry in self.store.manifest.iter_entries():
             live[entry.id] = entry.content_hash
+            versions[entry.id] = version_of(entry.content_hash, entry.signature)
             watermark = max(watermark, entry.changed_at)
         writer = self.index.writer(_REBUILD_HEAP, 1)
         writer.delete_all_documents()
@@ -97,7 +100,7 @@ class LexicalIndex:
             if live.get(chunk.article_id) == chunk.content_hash:
                 writer.add_document(self._document(chunk))
         _finish(writer)
-        state.set_articles(live)
+        state.set_articles(versions)
         state.update(layout=LAYOUT_VERSION, store_id=store_id, watermark=watermark)
         state["quotes_layout"] = None  # rebuilt from the same versions, next in this sync
         return len(live)
@@ -115,7 +118,7 @@ class LexicalIndex:
             writer = self.index.writer(_UPDATE_HEAP, 1)
             for article_id in stale:
                 writer.delete_documents_by_term("article_id", article_id)
-            wanted = {aid: truth[aid] for aid in stale if truth[aid] is not None}
+            wanted = {aid: hash_of(truth[aid]) for aid in stale if truth[aid] is not None}
             for chunk in self.store.chunks_of(wanted):
                 writer.add_document(self._document(chunk))
             _finish(writer)
@@ -214,14 +217,29 @@ def _finish(writer) -> None:
     writer.wait_merging_threads()  # releases the writer lock for the next process
 
 
+def version_of(content_hash: str | None, signature: str | None) -> str | None:
+    """What an index keeps per article: the content and the pipeline that read it."""
+    return None if content_hash is None else f"{content_hash}@{signature or ''}"
+
+
+def hash_of(version: str) -> str:
+    return version.split("@", 1)[0]
+
+
 def _published_versions(store: ChunkStore, changes: list[StoreChange]) -> dict[str, str | None]:
-    """For each changed article, the content hash the manifest publishes now (None: gone).
-    A removal's tombstone may predate a re-add, so removals are checked against the manifest."""
+    """For each changed article, the version the manifest publishes now (None: gone).
+
+    A change that does not say its version (a removal's tombstone, which may predate a
+    re-add; a re-stamp; a change logged before versions were) is read from the manifest."""
     truth: dict[str, str | None] = {}
     for change in sorted(changes, key=lambda c: c.changed_at):
-        truth[change.article_id] = change.content_hash
-    gone = [aid for aid, digest in truth.items() if digest is None]
-    truth.update(store.manifest.live_versions(gone))
+        known = change.content_hash is not None and change.signature is not None
+        truth[change.article_id] = (
+            version_of(change.content_hash, change.signature) if known else None
+        )
+    unsure = [aid for aid, version in truth.items() if version is None]
+    entries = store.manifest.entries(unsure)
+    truth.update({aid: version_of(e.content_hash, e.signature) for aid, e in entries.items()})
     return truth
 
 
@@ -249,6 +267,7 @@ class _State:
             self[key] = value
 
     def articles(self, article_ids: list[str]) -> dict[str, str]:
+        """The version (`version_of`) indexed of each of these articles."""
         sql = "SELECT id, content_hash FROM articles WHERE id IN ({marks})"
         return dict(select_in(self.db, sql, article_ids))
 

@@ -46,8 +46,8 @@ def canonical_url(url: str) -> str:
     trailing slash."""
     from courlan import normalize_url
 
-    normalised = urlsplit(normalize_url(url.strip(), trailing_slash=False))
-    return normalised._replace(fragment="").geturl()
+    normalised = urlsplit(normalize_url(url.strip()))
+    return normalised._replace(path=normalised.path.rstrip("/") or "/", fragment="").geturl()
 
 
 def feed_folder_name(url: str) -> str:

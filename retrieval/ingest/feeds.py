@@ -175,7 +175,7 @@ class FeedPoller:
     def _article_text(self, entry: _Entry, report: PollReport) -> tuple[str | None, str | None,
                                                                         str]:  # fmt: skip
         """(title, date, body): the feed's full content, else the linked page's."""
-        full_text = _text_of_html(entry.body_html) if entry.body_html else ""
+        full_text = text_of_html(entry.body_html) if entry.body_html else ""
         if len(full_text) >= 200:
             return entry.title, entry.published, full_text
         if not entry.url:
@@ -314,7 +314,7 @@ def _iso(parsed) -> str | None:
     return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC).isoformat()
 
 
-def _text_of_html(html: str) -> str:
+def text_of_html(html: str) -> str:
     """Paragraphs of an HTML fragment (a feed's full content), as plain text: trafilatura's
     extraction, one paragraph per block; a fragment too short for it is read whole."""
     import trafilatura

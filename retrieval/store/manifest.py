@@ -47,12 +47,16 @@ class StoreHead:
 
 @dataclass(frozen=True)
 class StoreChange:
-    """An article published (`content_hash`), or removed or re-stamped (None: ask the
-    manifest which version, if any, is live) at `changed_at`."""
+    """An article published (`content_hash`, read by the pipeline `signature`), or removed
+    or re-stamped (None: ask the manifest which version, if any, is live) at `changed_at`.
+
+    The same content re-read by a new pipeline (new quote rules) is a new version: its
+    quotes and their ids change, so derived indexes compare both, never the hash alone."""
 
     article_id: str
     content_hash: str | None
     changed_at: float
+    signature: str | None = None
 
 
 @explained_errors
@@ -170,7 +174,12 @@ class Manifest:
             records = get_all(self.change_log, ["metadatas"],
                                where={"changed_at": {"$gt": moment}})  # fmt: skip
             changes = [
-                StoreChange(record_id, meta.get("content_hash") or None, meta["changed_at"])
+                StoreChange(
+                    record_id,
+                    meta.get("content_hash") or None,
+                    meta["changed_at"],
+                    meta.get("signature") or None,
+                )
                 for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
             ]
             return sorted(changes, key=lambda change: change.changed_at)
@@ -180,6 +189,7 @@ class Manifest:
                 article_id=meta.get("article_id", record_id),
                 content_hash=meta.get("content_hash") if meta["kind"] == "article" else None,
                 changed_at=meta["changed_at"],
+                signature=meta.get("signature") if meta["kind"] == "article" else None,
             )
             for record_id, meta in zip(records["ids"], records["metadatas"], strict=True)
             if meta.get("kind") in ("article", "removed")
@@ -196,7 +206,12 @@ class Manifest:
         marker = self.change_log.get(ids=[LOG_MARKER_ID], include=["metadatas"])
         return marker["metadatas"][0] if marker["ids"] else None
 
-    def _log_changes(self, versions: dict[str, str | None], stamp: float) -> None:
+    def _log_changes(
+        self,
+        versions: dict[str, str | None],
+        stamp: float,
+        signatures: dict[str, str] | None = None,
+    ) -> None:
         """Log changes stamped `stamp` (after the manifest switch, so a logged version is a
         published one); started at its first change, pruned to `CHANGE_LOG_KEEP_S` hourly."""
         recorded = self._log_bounds()
@@ -209,7 +224,14 @@ class Manifest:
                 ids=list(batch),
                 embeddings=[DUMMY_VECTOR] * len(batch),
                 # "" for unknown: an upsert merges into the record's old keys, never drops one
-                metadatas=[{"changed_at": stamp, "content_hash": versions[i] or ""} for i in batch],
+                metadatas=[
+                    {
+                        "changed_at": stamp,
+                        "content_hash": versions[i] or "",
+                        "signature": (signatures or {}).get(i, ""),
+                    }
+                    for i in batch
+                ],
             )
         if stamp - bounds["pruned_at"] > LOG_PRUNE_EVERY_S:
             cutoff = stamp - CHANGE_LOG_KEEP_S
@@ -229,7 +251,11 @@ class Manifest:
             documents=[w.article.text for w in writes],
             metadatas=[article_meta(w) | {"changed_at": published_at} for w in writes],
         )
-        self._log_changes({w.article.id: w.article.content_hash for w in writes}, published_at)
+        self._log_changes(
+            {w.article.id: w.article.content_hash for w in writes},
+            published_at,
+            {w.article.id: w.signature for w in writes},
+        )
 
     def unpublish(self, article_ids: Sequence[str]) -> None:
         """These articles are gone: their records become tombstones derived indexes follow."""
