@@ -10,6 +10,8 @@ The names below are the public API, imported on first use.
 
 from __future__ import annotations
 
+from retrieval import lazy_exports
+
 _EXPORTS = {
     "Newsdesk": "bot.service",
     "Settings": "bot.settings",
@@ -20,16 +22,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    """Import a public name's module on first use: `import bot` stays cheap (the query
-    path must not pay for ingest's parser or feeds' HTTP client)."""
-    from importlib import import_module
-
-    if name not in _EXPORTS:
-        raise AttributeError("module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -39,15 +39,21 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    """Import a public name's module on first use: `import retrieval` stays cheap (the query
-    path must not pay for ingest's parser or feeds' HTTP client)."""
+def lazy_exports(package: str, exports: dict[str, str]):
+    """`__getattr__` and `__dir__` for a package whose public names are imported on first
+    use (PEP 562): `import retrieval` stays cheap, and the query path never pays for
+    ingest's parser or the feeds' HTTP client."""
     from importlib import import_module
 
-    if name not in _EXPORTS:
-        raise AttributeError("module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+    def __getattr__(name: str):
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(import_module(exports[name]), name)
+
+    def __dir__() -> list[str]:
+        return sorted(exports)
+
+    return __getattr__, __dir__
 
 
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

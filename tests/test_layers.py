@@ -65,3 +65,25 @@ def test_no_module_is_too_long_to_read_whole():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     ]
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def test_the_public_api_resolves_and_importing_it_loads_nothing_heavy():
+    """`import retrieval, bot` names the public API (each name importable) without loading
+    spaCy, Chroma or the feeds' HTTP client: a caller pays only for what it uses."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, bot, retrieval\n"
+        "heavy = [m for m in ('spacy', 'chromadb', 'httpx', 'torch') if m in sys.modules]\n"
+        "print(heavy)\n"
+        "for package in (bot, retrieval):\n"
+        "    for name in package.__all__:\n"
+        "        getattr(package, name)\n"
+        "print('resolved')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=PYPROJECT.parent
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["[]", "resolved"]
