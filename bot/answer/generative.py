@@ -26,7 +26,7 @@ from bot.answer.citing import best_quote, cite
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.question import analyse, is_follow_up
 from bot.answer.types import Answer, Answerer, Citation, Conversation
-from bot.settings import PROMPTS_DIR, Settings
+from bot.settings import PROMPTS_DIR, LLMSettings
 from retrieval.text.sentences import sentence_spans
 from retrieval.types import Hit, SearchFilters
 
@@ -49,14 +49,14 @@ def system_prompt() -> str:
     return (PROMPTS_DIR / "system.txt").read_text(encoding="utf-8")
 
 
-def answerer_for(settings: Settings, extractive: ExtractiveAnswerer) -> Answerer:
+def answerer_for(settings: LLMSettings, extractive: ExtractiveAnswerer) -> Answerer:
     """The configured answerer: extractive unless NEWSDESK_LLM names a chat model."""
     if not settings.llm:
         return extractive
     return GenerativeAnswerer(settings, extractive)
 
 
-def make_chat_model(settings: Settings):
+def make_chat_model(settings: LLMSettings):
     from langchain.chat_models import init_chat_model
 
     options: dict[str, Any] = {"temperature": 0, "timeout": settings.llm_timeout_s}
@@ -95,9 +95,10 @@ class Passage:
 class GenerativeAnswerer:
     """Answers with a chat model, keeping the extractive answerer's guarantees."""
 
-    def __init__(self, settings: Settings, extractive: ExtractiveAnswerer, model=None) -> None:
+    def __init__(self, settings: LLMSettings, extractive: ExtractiveAnswerer, model=None) -> None:
         self.settings = settings
-        self.extractive = extractive
+        self.extractive = extractive  # the fallback, and the renderer of what was found
+        self.router, self.searcher = extractive.router, extractive.searcher
         self._model = model
 
     @property
@@ -121,7 +122,7 @@ class GenerativeAnswerer:
             standalone = self.standalone(question, conversation)
         except LLMError as err:
             return self._fallback(question, conversation, filters, err)
-        routed = self.extractive.router.route(question, analyse(standalone), standalone, filters)
+        routed = self.router.route(question, analyse(standalone), standalone, filters)
         spoken = routed.spoken
         if spoken is not None:
             if not spoken.found:
@@ -161,9 +162,7 @@ class GenerativeAnswerer:
 
     def _chunk_passage(self, hit: Hit) -> Passage:
         def cite_claims(n: int, claims: list[str]) -> Citation:
-            article = self.extractive.searcher.articles([hit.chunk.article_id])[
-                hit.chunk.article_id
-            ]
+            article = self.searcher.articles([hit.chunk.article_id])[hit.chunk.article_id]
             start, end = best_quote(article, hit.chunk, " ".join(claims))
             return cite(n, article, start, end)
 
