@@ -12,17 +12,15 @@ from pathlib import Path
 
 from retrieval.ingest.formats import read_articles
 from retrieval.settings import SEEDS_DIR
-from retrieval.text.sentences import sentence_spans
+from retrieval.text.sentences import body_sentence_spans
 
 
 def seed_sentences() -> list[str]:
     sentences: list[str] = []
     for path in sorted(SEEDS_DIR.iterdir()):
         for article in read_articles(path, SEEDS_DIR, 10_000_000).articles:
-            for paragraph in article.paragraphs:
-                if not paragraph.heading:
-                    spans = sentence_spans(article.text, paragraph.start, paragraph.end)
-                    sentences += [article.text[s:e] for s, e in spans]
+            spans = body_sentence_spans(article.text, article.paragraphs)
+            sentences += [article.text[s:e] for s, e in spans]
     return sentences
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from retrieval.text.sentences import sentence_spans
+from retrieval.text.sentences import body_sentence_spans
 
 _SPECIFIC_DATE = re.compile(
     r"\b(?:Jan|Feb|March|April|May|June|July|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\b|\b(?:Mon|Tues|"
@@ -41,13 +41,7 @@ MAX_WORDS = 9  # a subject or object longer than this makes an unreadable questi
 
 
 def body_sentences(article, limit: int = 8) -> list[tuple[int, int]]:
-    spans = [
-        span
-        for paragraph in article.paragraphs
-        if not paragraph.heading
-        for span in sentence_spans(article.text, paragraph.start, paragraph.end)
-    ]
-    return spans[:limit]
+    return body_sentence_spans(article.text, article.paragraphs)[:limit]
 
 
 def typed_questions(articles, nlp, rng, want: int = 20) -> list[dict]:

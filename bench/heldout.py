@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench import reuters
 from retrieval.ingest.formats import ParsedFile, _add_record, read_articles
-from retrieval.text.sentences import sentence_spans
+from retrieval.text.sentences import body_sentence_spans
 from retrieval.types import Article
 
 FIRST_RECORD = 12_000
@@ -91,12 +91,7 @@ def _renamed(article: Article, record_id: str) -> Article:
 
 def body_sentences(article: Article) -> list[tuple[int, int]]:
     """Every sentence of the article's body paragraphs, as the index and the gold see them."""
-    return [
-        span
-        for paragraph in article.paragraphs
-        if not paragraph.heading
-        for span in sentence_spans(article.text, paragraph.start, paragraph.end)
-    ]
+    return body_sentence_spans(article.text, article.paragraphs)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import re
 
 from bot.answer.question import STOPWORDS, stem
 from bot.answer.types import Citation
-from retrieval.text.sentences import sentence_spans
+from retrieval.text.sentences import body_sentence_spans, sentence_spans
 from retrieval.text.words import tokenize
 from retrieval.types import Chunk, StoredArticle, StoredQuote, heading_above
 
@@ -117,12 +117,5 @@ def shown(text: str, quote: StoredQuote | None) -> str:
 def sentence_number(article: StoredArticle, offset: int) -> int:
     """1-based number of the sentence holding `offset`, counted over the body text: where
     a body with no paragraph breaks is cited ("sentence 14"), since "¶1" would locate nothing."""
-    number = 0
-    for paragraph in article.paragraphs:
-        if paragraph.heading:
-            continue
-        for _start, end in sentence_spans(article.text, paragraph.start, paragraph.end):
-            number += 1
-            if offset < end:
-                return number
-    return max(number, 1)
+    spans = body_sentence_spans(article.text, article.paragraphs)
+    return next((n for n, (_, end) in enumerate(spans, start=1) if offset < end), len(spans) or 1)

@@ -27,7 +27,7 @@ from bot.answer.wording import human_date, render
 from bot.settings import AnswerSettings
 from retrieval.embedding.encoder import Embedder
 from retrieval.search import Searcher
-from retrieval.text.sentences import sentence_spans
+from retrieval.text.sentences import body_sentence_spans
 from retrieval.types import Hit, SearchFilters, StoredArticle, StoredQuote
 
 MORE_SOURCES = 5
@@ -168,7 +168,7 @@ class ExtractiveAnswerer:
             article = articles.get(hit.chunk.article_id)
             if article is None:  # removed by a concurrent refresh
                 continue
-            spans = _body_sentences(article)
+            spans = body_sentence_spans(article.text, article.paragraphs)
             for index, (start, _) in enumerate(spans):
                 inside = hit.chunk.char_start <= start < hit.chunk.char_end
                 if not inside or (article.id, start) in seen:
@@ -180,15 +180,6 @@ class ExtractiveAnswerer:
                     _Candidate(article, begin, end, quote, hit.chunk.text, hit.score / top_score)
                 )
         return candidates
-
-
-def _body_sentences(article: StoredArticle) -> list[tuple[int, int]]:
-    return [
-        span
-        for paragraph in article.paragraphs
-        if not paragraph.heading
-        for span in sentence_spans(article.text, paragraph.start, paragraph.end)
-    ]
 
 
 def _person_of(earlier: Question, answer: Answer) -> str | None:

@@ -35,6 +35,8 @@ console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+SinceOption = Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")]
+UntilOption = Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")]
 
 
 def _newsdesk():
@@ -74,8 +76,8 @@ def _store_errors():
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in plain words.")],
-    since: Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")] = None,
-    until: Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     source: Annotated[str | None, typer.Option(help="Only articles from this source.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -212,8 +214,8 @@ def speakers(
 def quotes(
     name: Annotated[str, typer.Argument(help="The person (or body) quoted, e.g. Asif.")],
     about: Annotated[str | None, typer.Option(help="Only quotes about this topic.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")] = None,
-    until: Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: JsonOption = False,
 ) -> None:
     filters = SearchFilters(_date(since, "--since"), _date(until, "--until"))

@@ -96,28 +96,30 @@ def _refresh_check(invocation: Invocation) -> None:
     _admin_check(invocation, COMMANDS["refresh"])
 
 
-def _feeds(newsdesk: Newsdesk, invocation: Invocation):
-    """`feeds [list]`, `feeds add URL [SOURCE]`, `feeds remove URL`: a list of feeds, or the
-    change made."""
+def _feed_request(invocation: Invocation) -> tuple[str, list[str]]:
+    """`feeds [list]`, `feeds add URL [SOURCE]`, `feeds remove URL` → (action, its words)."""
     words = invocation.arguments.split()
     action = words[0].lower() if words else "list"
+    if action != "list" and (action not in {"add", "remove"} or len(words) < 2):
+        raise CommandError("Use feeds, feeds add URL [SOURCE] or feeds remove URL.")
+    return action, words[1:]
+
+
+def _feeds(newsdesk: Newsdesk, invocation: Invocation):
+    """The followed feeds, or the change made to them."""
+    action, words = _feed_request(invocation)
     if action == "list":
         return [feed.to_dict() for feed in newsdesk.feeds.feeds()]
-    url = words[1]
+    url = words[0]
     if action == "add":
-        newsdesk.add_feed(url, " ".join(words[2:]) or None)
+        newsdesk.add_feed(url, " ".join(words[1:]) or None)
         return FeedChange("add", url)
     return FeedChange("remove", url, len(newsdesk.remove_feed(url).removed))
 
 
 def _feeds_check(invocation: Invocation) -> None:
-    words = invocation.arguments.split()
-    action = words[0].lower() if words else "list"
-    if action == "list":
-        return
-    if action not in {"add", "remove"} or len(words) < 2:
-        raise CommandError("Use feeds, feeds add URL [SOURCE] or feeds remove URL.")
-    _admin_check(invocation, COMMANDS["feeds"])
+    if _feed_request(invocation)[0] != "list":
+        _admin_check(invocation, COMMANDS["feeds"])
 
 
 def _admin_check(invocation: Invocation, command: Command) -> None:

@@ -39,18 +39,22 @@ def run_repl(newsdesk: Newsdesk, console: Console) -> None:
         found = find(text.removeprefix("/"), REPL) if text.startswith("/") else None
         if found is not None:
             command, arguments = found
-            if command.name in {"quit"}:
+            if command.name == "quit":
                 break
             conversation = _run(newsdesk, console, command, arguments, conversation)
-        elif text in {"/exit"}:
+        elif text == "/exit":
             break
         elif text:
             _ask(newsdesk, console, text, conversation)
 
 
 def _run(
-    newsdesk: Newsdesk, console: Console, command: Command, arguments: str, conversation
-) -> Conversation:
+    newsdesk: Newsdesk,
+    console: Console,
+    command: Command,
+    arguments: str,
+    conversation: Conversation | None,
+) -> Conversation | None:
     """A table command; returns the conversation to go on with (`/new` starts one)."""
     if command.name == "help":
         console.print(help_text())
@@ -76,7 +80,7 @@ _VIEWS = {
 }
 
 
-def _ask(newsdesk: Newsdesk, console: Console, question: str, conversation) -> None:
+def _ask(newsdesk: Newsdesk, console: Console, question: str, conversation: Conversation) -> None:
     try:
         question, filters = extract_filters(question)
     except ArticleError as err:

@@ -8,14 +8,11 @@ its sentences back onto offsets of the text, which is what every citation is cut
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Iterable
 
+import sentencex
 
-@cache
-def _segment():
-    import sentencex
-
-    return lambda text: sentencex.segment("en", text)
+from retrieval.types import Paragraph
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -23,7 +20,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     cursor = start
-    for sentence in _segment()(text[start:end]):
+    for sentence in sentencex.segment("en", text[start:end]):
         stripped = sentence.strip()
         at = text.find(stripped, cursor, end) if stripped else -1
         if at < 0:
@@ -31,3 +28,13 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         spans.append((at, at + len(stripped)))
         cursor = at + len(stripped)
     return spans
+
+
+def body_sentence_spans(text: str, paragraphs: Iterable[Paragraph]) -> list[tuple[int, int]]:
+    """Every sentence of the body paragraphs (headings are not sentences of the story)."""
+    return [
+        span
+        for paragraph in paragraphs
+        if not paragraph.heading
+        for span in sentence_spans(text, paragraph.start, paragraph.end)
+    ]
