@@ -1,21 +1,29 @@
 """Ingest throughput vs the raw encoder, and no-op refresh time on ≥ 1,000 articles.
 
     .venv/bin/python -m bench.ingest [--articles 200] [--noop-articles 1000] [--reuters 2000]
+    .venv/bin/python -m bench.ingest --long [--sizes 10000,100000,1000000,5000000]
 
 Targets: ingest ≥ 0.85 × raw encoder chunks/s; no-op refresh ≤ 2 s. The real-corpus run
 ingests the first `--reuters` Reuters-21578 articles (hard-wrapped wire copy, as one JSONL
 file: parsing, re-flow, boilerplate stripping, chunking, embedding, store) and encodes the
 same chunks with the bare encoder beside it (`--reuters 0` skips it).
+
+`--long` ingests one-line bodies of real Reuters sentences (`bench.long_bodies`), one per
+size, and the 233-article scraped shape (3.6 MB, one body of 1.2 MB), and prints characters/s
+for each beside plain Reuters wire copy. Target: every rate within 2× of the others (time
+linear in article length).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import tempfile
+import time
 from pathlib import Path
 
-from bench import reuters
+from bench import long_bodies, reuters
 from bench.common import bench_settings, raw_encode_rate, report
 from bench.corpus import make_corpus
 from bot.service import Newsdesk
@@ -38,7 +46,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--noop-articles", type=int, default=1000)
     parser.add_argument("--reuters", type=int, default=2000)
+    parser.add_argument("--long", action="store_true", help="long one-line bodies instead")
+    parser.add_argument("--sizes", default=",".join(str(s) for s in long_bodies.SIZES))
     args = parser.parse_args()
+    if args.long:
+        long_report([int(size) for size in args.sizes.split(",")], args.reuters or 2000)
+        return
     real = real_corpus(args.reuters) if args.reuters and reuters.available() else None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -138,6 +151,52 @@ def real_corpus(count: int) -> dict:
         "ingest_over_raw": round(result.chunks_embedded / result.seconds / raw, 3),
         "stripped_segments": result.stripped.segments,
         "failed": len(result.failed),
+    }
+
+
+def long_report(sizes: list[int], plain_articles: int) -> None:
+    """Characters/s of ingest for long one-line bodies, the scraped shape and plain copy."""
+    plain = _chars_per_s(list(reuters.records(plain_articles)))
+    single = [
+        {"size": size, **_chars_per_s([long_bodies.record(size, i)])}
+        for i, size in enumerate(sizes)
+    ]
+    scraped = _chars_per_s(long_bodies.scraped_shape())
+    measured = [
+        (f"plain Reuters, {plain_articles} articles", plain),
+        *((f"one line of {f['size']:,} characters", f) for f in single),
+        ("scraped shape: 233 articles, 3.6 MB", scraped),
+    ]
+    rates = [figures["chars_per_s"] for _, figures in measured]
+    spread = max(rates) / min(rates)
+    rows = [(f"{label}, chars/s", f"{f['chars_per_s']:,}", "") for label, f in measured]
+    rows.append(("fastest / slowest", f"{spread:.2f}", "≤ 2"))
+    figures = {"plain": plain, "one_line": single, "scraped_shape": scraped, "spread": spread}
+    report("ingest_long", rows, figures)
+
+
+def _chars_per_s(records: list[dict]) -> dict:
+    """Ingest `records` (one JSONL file) into a new store, with the models already loaded."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        desk = Newsdesk(bench_settings(tmp / "data", tmp / "articles", strip_boilerplate=True))
+        warm = reuters.write_jsonl(tmp / "warm" / "warm.jsonl", list(reuters.records(5, 5000)))
+        desk.ingest([warm])  # the encoder and the parser load outside the timing
+        path = reuters.write_jsonl(tmp / "articles" / "articles.jsonl", records)
+        started = time.perf_counter()
+        result = desk.ingest([path])
+        seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    characters = sum(len(r["body"]) for r in records)
+    return {
+        "articles": len(result.added),
+        "characters": characters,
+        "chunks": result.chunks_embedded,
+        "quotes": result.quotes_indexed,
+        "seconds": round(seconds, 2),
+        "chars_per_s": round(characters / seconds),
+        "peak_rss_children_mb": round(peak),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from retrieval.ingest.doc_index import entities_between, entity_of, tokens_between
 from retrieval.ingest.quote_marks import Sentence, inside_quote_marks
 from retrieval.text.lexicon import lexicon
 from retrieval.text.names import body_key, make_speaker, name_key, short_forms
@@ -141,10 +142,7 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
     """(speaker, mention, cue) of the sentence's attribution, if it has one."""
     words = lexicon()
     candidates = []
-    for token in doc:
-        position = offset + token.idx
-        if not sentence.start <= position < sentence.end:
-            continue
+    for token in tokens_between(doc, sentence.start - offset, sentence.end - offset):
         following = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if token.lower_ == "according" and following is not None and following.lower_ == "to":
             target = next((c for c in following.children if c.dep_ == "pobj"), None)
@@ -192,7 +190,7 @@ def _subject_of_description(verb):
         description = clause.dep_ == "ccomp" and clause.tag_ == "VBN" and clause.i < verb.i
         if description and not any(c.dep_ in ("aux", "auxpass") for c in clause.children):
             subject = next((c for c in clause.children if c.dep_ in _SUBJECTS), None)
-            if subject is not None and subject.i < clause.i and _entity_of(subject) is not None:
+            if subject is not None and subject.i < clause.i and entity_of(subject) is not None:
                 return subject
     return None
 
@@ -212,7 +210,7 @@ def _person_just_before(doc, verb):
         index -= 1
     if index < 0:
         return None
-    entity = _entity_of(doc[index])
+    entity = entity_of(doc[index])
     return doc[index] if entity is not None and entity.label_ == PERSON else None
 
 
@@ -241,7 +239,7 @@ def _depth(token) -> int:
 
 def _resolve(subject, context: ArticleContext) -> tuple[Speaker | None, str]:
     """The speaker a subject token refers to, and the words naming it here."""
-    entity = _entity_of(subject)
+    entity = entity_of(subject)
     if entity is not None:
         label = entity.label_
         if label in BODY_KINDS and _described_as_person(entity):
@@ -284,11 +282,11 @@ def _person_after_title(subject):
     "GATT director-general for agriculture Jean-Marc Lucq told reporters"."""
     if subject.lemma_.lower() not in _TITLE_OR_JOB:
         return None
-    if _entity_of(subject) is not None or any(
+    if entity_of(subject) is not None or any(
         c.dep_ == "det" and c.lower_ in _INDEFINITE for c in subject.children
     ):
         return None  # "an aide to Chirac told reporters": the aide, unnamed
-    last = _entity_of(subject.right_edge)
+    last = entity_of(subject.right_edge)
     if last is None or last.label_ != PERSON or last.root.head.lower_ == "to":
         return None
     return last
@@ -306,7 +304,7 @@ def _described_as_person(entity) -> bool:
 def _named_beside(noun, context: ArticleContext) -> Speaker | None:
     """The person a role noun is written beside: "the group's chief executive, Kjell Nilsson"."""
     for child in noun.children:
-        entity = _entity_of(child) if child.dep_ == "appos" else None
+        entity = entity_of(child) if child.dep_ == "appos" else None
         if entity is not None and entity.label_ == PERSON:
             return context.person(entity.text)
     return None
@@ -339,13 +337,6 @@ def _titled_name(token) -> bool:
     )
 
 
-def _entity_of(token):
-    for entity in token.doc.ents:
-        if entity.start <= token.i < entity.end:
-            return entity
-    return None
-
-
 def _phrase(token) -> str:
     """The subject's noun phrase as written ("the defence minister", "Mr Asif")."""
     words = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("punct",)]
@@ -374,12 +365,12 @@ def _body_by_noun(noun, context: ArticleContext) -> Speaker | None:
     """ "the official Tanjug news agency" → Tanjug; "the Soviet government" → a body of that
     name; "the department" → the body named last with that word, else the last body."""
     before = [t for t in noun.subtree if t.i < noun.i]
-    if any((_entity_of(t) is not None and _entity_of(t).label_ == PERSON) for t in before):
+    if any((entity_of(t) is not None and entity_of(t).label_ == PERSON) for t in before):
         return context.last_body  # "the Reagan administration": not Reagan
-    proper = [t for t in before if t.pos_ == "PROPN" and _entity_of(t) is None]
+    proper = [t for t in before if t.pos_ == "PROPN" and entity_of(t) is None]
     if proper and all(t.i + 1 == u.i for t, u in itertools.pairwise(proper)):
         return context.body(noun.doc[proper[0].i : proper[-1].i + 1].text, "ORG")
-    places = [t for t in before if (e := _entity_of(t)) is not None and e.label_ in ("NORP", "GPE")]
+    places = [t for t in before if (e := entity_of(t)) is not None and e.label_ in ("NORP", "GPE")]
     if places and noun.lemma_.lower() == "government":
         return context.body(f"{places[-1].text} {noun.text}", "ORG")
     return context.body_called(noun.lemma_.lower()) or context.last_body
@@ -406,7 +397,7 @@ def _roles_beside(entity) -> list[str]:
     nouns = []
     for token in root.children:
         beside = token.dep_ in _ROLE_DEPS and token.i not in range(entity.start, entity.end)
-        if beside and token.pos_ in ("NOUN", "PROPN") and _entity_of(token) is None:
+        if beside and token.pos_ in ("NOUN", "PROPN") and entity_of(token) is None:
             nouns.append(token)
     if root.dep_ == "appos" and root.head.pos_ == "NOUN":
         nouns.append(root.head)
@@ -416,7 +407,7 @@ def _roles_beside(entity) -> list[str]:
         modifiers = [
             c.lemma_.lower()
             for c in noun.children
-            if c.dep_ in ("compound", "amod") and _entity_of(c) is None
+            if c.dep_ in ("compound", "amod") and entity_of(c) is None
         ]
         roles.append(lemma)
         if modifiers:
@@ -425,7 +416,7 @@ def _roles_beside(entity) -> list[str]:
     chain = []
     for token in reversed(root.doc[max(0, entity.start - 4) : entity.start]):
         in_chain = token.head.i in range(entity.start, entity.end) or token.head in chain
-        entity_here = _entity_of(token)
+        entity_here = entity_of(token)
         person = entity_here is not None and entity_here.label_ == PERSON
         if token.dep_ not in ("compound", "amod") or not in_chain or person:
             break
@@ -441,8 +432,8 @@ def _roles_beside(entity) -> list[str]:
 def _someone_new_acts(doc, offset: int, sentence: Sentence) -> bool:
     """Is the sentence's subject a person brought in unnamed ("a stocks fund manager")?"""
     people = lexicon()["person_nouns"]
-    for token in doc:
-        if not sentence.start <= offset + token.idx < sentence.end or token.dep_ != "ROOT":
+    for token in tokens_between(doc, sentence.start - offset, sentence.end - offset):
+        if token.dep_ != "ROOT":
             continue
         for subject in (c for c in token.children if c.dep_ in _SUBJECTS):
             indefinite = any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in subject.children)
@@ -469,10 +460,7 @@ def remember_mentions(doc, offset: int, sentence: Sentence, context: ArticleCont
     if _someone_new_acts(doc, offset, sentence):
         context.last_person = None  # "a fund manager … made a prediction. “…,” he said."
         return
-    for entity in doc.ents:
-        position = offset + entity.start_char
-        if not sentence.start <= position < sentence.end:
-            continue
+    for entity in entities_between(doc, sentence.start - offset, sentence.end - offset):
         if entity.label_ == PERSON and entity.root.dep_ in _SUBJECTS:
             context.last_person = context.person(entity.text)
         elif entity.label_ == "ORG" and entity.root.dep_ in _SUBJECTS:

