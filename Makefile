@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CLUSTER_STAMP := $(VENV)/.cluster-installed
 QUESTION ?= What did Asif say about Tora Bora?
 
 .PHONY: install demo test test-fast lint bench clean
@@ -16,15 +17,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The tests also run a real Dask cluster: the optional extra, which `make demo` never installs.
+$(CLUSTER_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,cluster]'
+	touch $(CLUSTER_STAMP)
+
 install: $(STAMP)
 
 demo: install
 	$(BIN)/newsdesk ask "$(QUESTION)"
 
-test: install
+test: install $(CLUSTER_STAMP)
 	$(BIN)/pytest -m "slow or not slow"
 
-test-fast: install
+test-fast: install $(CLUSTER_STAMP)
 	$(BIN)/pytest
 
 lint: install

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.ingest [--articles 200] [--noop-articles 1000] [--reuters 2000]
     .venv/bin/python -m bench.ingest --long [--sizes 10000,100000,1000000,5000000]
+    .venv/bin/python -m bench.ingest --cluster [--reuters 2000]
 
 Targets: ingest ≥ 0.85 × raw encoder chunks/s; no-op refresh ≤ 2 s. The real-corpus run
 ingests the first `--reuters` Reuters-21578 articles (hard-wrapped wire copy, as one JSONL
@@ -12,6 +13,10 @@ same chunks with the bare encoder beside it (`--reuters 0` skips it).
 size, and the 233-article scraped shape (3.6 MB, one body of 1.2 MB), and prints characters/s
 for each beside plain Reuters wire copy. Target: every rate within 2× of the others (time
 linear in article length).
+
+`--cluster` ingests Reuters into a `chroma run` server from a single process and from local
+Dask clusters of 1 and 2 workers, measures the server's write rate alone, and projects N
+machines (`bench.ingest_cluster`).
 """
 
 from __future__ import annotations
@@ -48,7 +53,13 @@ def main() -> None:
     parser.add_argument("--reuters", type=int, default=2000)
     parser.add_argument("--long", action="store_true", help="long one-line bodies instead")
     parser.add_argument("--sizes", default=",".join(str(s) for s in long_bodies.SIZES))
+    parser.add_argument("--cluster", action="store_true", help="on local Dask workers instead")
     args = parser.parse_args()
+    if args.cluster:
+        from bench.ingest_cluster import cluster_report  # needs the cluster extra
+
+        report("ingest_cluster", *cluster_report(args.reuters or 1000))
+        return
     if args.long:
         long_report([int(size) for size in args.sizes.split(",")], args.reuters or 2000)
         return

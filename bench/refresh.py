@@ -13,15 +13,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+from bench.chroma_server import ChromaServer
 from bench.common import bench_settings, percentile, raw_encode_rate, report
 from bench.corpus import make_corpus
 from bench.query import DATA, QUESTIONS, build
@@ -92,39 +89,11 @@ def server_latencies(asks: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "chroma"
         shutil.copytree(DATA / "store" / "chroma", copy)
-        port = 18000 + os.getpid() % 1000
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "chroma"),
-                "run",
-                "--path",
-                str(copy),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        )
-        try:
-            assert wait_for(lambda: _up(port), timeout=60, poll=0.2), "chroma run did not start"
+        with ChromaServer(copy) as server:
             settings = bench_settings(Path(tmp) / "client", DATA / "articles").model_copy(
-                update={"chroma_url": f"http://127.0.0.1:{port}"}
+                update={"chroma_url": server.url}
             )
             return ask_latencies(Newsdesk(settings), asks)
-        finally:
-            server.kill()
-            server.wait()
-
-
-def _up(port: int) -> bool:
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-        return True
-    except OSError:
-        return False
 
 
 def main() -> None:

@@ -26,7 +26,6 @@ import argparse
 import dataclasses
 import json
 import multiprocessing
-import os
 import pickle
 import shutil
 import socket
@@ -39,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import reuters
+from bench.chroma_server import ChromaServer, free_port
 from bench.common import bench_settings, percentile, report
 
 DATA = Path(__file__).resolve().parent / ".data" / "scale"
@@ -295,12 +295,6 @@ def _keep_asking(data_dir: Path, chroma_url: str | None, connection) -> None:
 
 
 # -- driving ------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _port_for(path: Path) -> int:
     """The same port for the same store on every run where it is free: a machine's derived
     indexes are kept per store location (URL), so a new port would rebuild them all."""
@@ -309,36 +303,16 @@ def _port_for(path: Path) -> int:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
-            return _free_port()
+            return free_port()
     return port
-
-
-def _start_server(path: Path) -> tuple[subprocess.Popen, str]:
-    port = _port_for(path)
-    chroma = Path(sys.executable).with_name("chroma")
-    server = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server, url
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("chroma run did not start")
 
 
 def run(size: int, mode: str, asks: int, fill_only: bool = False) -> dict:
     data_dir = DATA / f"{mode}-{size}"
     server, url = (None, None)
     if mode == "server":
-        server, url = _start_server(data_dir / "server")
+        server = ChromaServer(data_dir / "server", _port_for(data_dir / "server")).start()
+        url = server.url
     try:
         args = [sys.executable, "-m", "bench.scale", "--fill", str(data_dir), "--size", str(size)]
         subprocess.run(args + (["--url", url] if url else []), check=True)
@@ -346,12 +320,11 @@ def run(size: int, mode: str, asks: int, fill_only: bool = False) -> dict:
             return {}
         figures = measure(data_dir, size, mode, asks, url)
         if server is not None:
-            figures["server_rss_mb"] = round(_rss_mb(server.pid)[0])
+            figures["server_rss_mb"] = round(_rss_mb(server.process.pid)[0])
         return figures
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=60)
+            server.stop()
         shutil.rmtree(data_dir / "incoming", ignore_errors=True)
 
 

@@ -49,6 +49,7 @@ class StoreSettings(BaseSettings):
     max_file_mb: float = 10.0
     strip_boilerplate: bool = True
     watch: bool = False
+    cluster: str | None = None  # a Dask scheduler (tcp://host:8786): its workers parse, encode
 
     feeds_dir: Path | None = None  # where feed entries are saved; default: <data_dir>/feeds
     feed_interval_s: float = 300.0

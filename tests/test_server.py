@@ -5,71 +5,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.chroma_server import ChromaServer
 from bench.corpus import make_corpus
 from retrieval.settings import SEEDS_DIR
 
 from .conftest import REPO, run_cli
 
 pytestmark = pytest.mark.slow
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ChromaServer:
-    def __init__(self, path: Path, port: int) -> None:
-        self.path, self.port = path, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> ChromaServer:
-        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-        self.process = subprocess.Popen(
-            [
-                str(CHROMA),
-                "run",
-                "--path",
-                str(self.path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("chroma run did not come up")
-
-    def kill(self) -> None:
-        if self.process:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.fixture
 def server(tmp_path: Path):
-    chroma = ChromaServer(tmp_path / "chroma-server", free_port()).start()
+    chroma = ChromaServer(tmp_path / "chroma-server").start()
     yield chroma
     chroma.kill()
 

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.interfaces import render
 from bot.interfaces.commands import COMMANDS, Invocation
+from retrieval.ingest.cluster import ClusterError
 from retrieval.ingest.report import IngestReport
 from retrieval.store import StoreError
 from retrieval.text.dates import parse_date
@@ -37,13 +38,21 @@ errors = Console(stderr=True, soft_wrap=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 SinceOption = Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")]
 UntilOption = Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")]
+ClusterOption = Annotated[
+    str | None,
+    typer.Option(
+        help="A Dask scheduler (tcp://host:8786) whose workers parse and encode; "
+        "default: NEWSDESK_CLUSTER, else this process.",
+    ),
+]
 
 
-def _newsdesk():
+def _newsdesk(cluster: str | None = None):
     from bot.service import Newsdesk
+    from bot.settings import Settings
 
     _quiet_libraries()
-    return Newsdesk()
+    return Newsdesk(Settings(cluster=cluster)) if cluster else Newsdesk()
 
 
 def _quiet_libraries() -> None:
@@ -68,7 +77,7 @@ def _emit_json(payload: object) -> None:
 def _store_errors():
     try:
         yield
-    except StoreError as err:
+    except (StoreError, ClusterError) as err:
         errors.print(f"[bold red]error:[/] {err}")
         raise typer.Exit(2) from None
 
@@ -103,18 +112,19 @@ def _report_quietly(report: IngestReport | None, as_json: bool) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
+    cluster: ClusterOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add or update articles from files or folders (unchanged ones are skipped)."""
-    newsdesk = _newsdesk()
+    newsdesk = _newsdesk(cluster)
     with _store_errors():
         report = _with_progress(lambda cb: newsdesk.ingest(paths, on_progress=cb), as_json)
     _finish(report, as_json)
 
 
 @app.command(help=COMMANDS["refresh"].help)
-def refresh(as_json: JsonOption = False) -> None:
-    newsdesk = _newsdesk()
+def refresh(cluster: ClusterOption = None, as_json: JsonOption = False) -> None:
+    newsdesk = _newsdesk(cluster)
     with _store_errors():
         report = _with_progress(lambda cb: newsdesk.refresh(on_progress=cb), as_json)
     _finish(report, as_json)

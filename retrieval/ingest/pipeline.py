@@ -27,6 +27,7 @@ from retrieval.ingest.boilerplate import (
     strip,
 )
 from retrieval.ingest.chunking import Chunker
+from retrieval.ingest.cluster import ClusterError
 from retrieval.ingest.formats import discover, read_articles
 from retrieval.ingest.quotes import EXTRACTOR_VERSION, QuoteExtractor
 from retrieval.ingest.report import IngestReport, ProgressCallback
@@ -164,9 +165,18 @@ class Ingestor:
         """Write under this writer's marker (the store sweeps what dead writers left)."""
         self.store.lease.begin(sweep=self.store.vacuum)
         writer = BatchWriter(
-            self.store, self.embedder, self.chunker, self.quote_extractor, self.signature
+            self.store,
+            self.embedder,
+            self.chunker,
+            self.quote_extractor,
+            self.signature,
+            cluster=self.settings.cluster,
         )
-        writer.write(pending, report, on_progress)
+        try:
+            writer.write(pending, report, on_progress)
+        except ClusterError:  # raised between batches: each one written is whole, none half
+            self.store.lease.end()
+            raise
         self.store.remove_articles(gone)
         report.removed = gone
         self.store.lease.end()

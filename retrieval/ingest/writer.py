@@ -3,7 +3,8 @@
 Three stages run at once: spaCy parses a batch for the quote index (in a worker process for
 a large ingest) while the encoder embeds it and the store writes the batch both are done
 with; neither waits for the other until a batch is written, so ingest costs about its
-slowest stage, not the sum.
+slowest stage, not the sum. With a cluster, its workers parse and encode the batches and
+this process writes them, through the same path.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from retrieval.embedding.encoder import Embedder
 from retrieval.ingest.chunking import Chunker
-from retrieval.ingest.quotes import ArticleParse, QuoteExtractor
+from retrieval.ingest.quotes import ArticleParse, QuoteExtractor, QuoteParser
 from retrieval.ingest.report import IngestReport, ProgressCallback
 from retrieval.store import ArticleWrite, ChunkStore
 from retrieval.types import Article, Chunk, Quote
@@ -40,6 +42,60 @@ class Pending:
     stripped: frozenset[str]
 
 
+Advance = Callable[[int], None]  # hears how many more chunks are encoded
+
+
+class BatchWork(Protocol):
+    """Where batches are encoded and parsed: in this process (`LocalWork`) or on a cluster's
+    workers (`retrieval.ingest.cluster.ClusterWork`). The writer hands each batch over with
+    `submit` and takes its vectors and parses back, in order, with `result`."""
+
+    ahead: int  # batches that may be in hand before the writer takes the first one back
+
+    def submit(self, batch: list[tuple[Pending, list[Chunk]]], advance: Advance) -> object: ...
+
+    def result(self, handle: object) -> tuple[np.ndarray, list[ArticleParse]]: ...
+
+    def __enter__(self) -> BatchWork: ...
+
+    def __exit__(self, *exc) -> None: ...
+
+
+class LocalWork:
+    """This process's encoder thread and quote parser (a worker process for a large ingest):
+    the two run at once, so a batch costs about the slower of the two."""
+
+    ahead = 2
+
+    def __init__(self, embedder: Embedder, parser: QuoteParser) -> None:
+        self.embedder, self.parser = embedder, parser
+        self.encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encoder")
+
+    def submit(
+        self, batch: list[tuple[Pending, list[Chunk]]], advance: Advance
+    ) -> tuple[Future, Future, list[Article]]:
+        articles = _articles_of(batch)
+        texts = [chunk.text for _, chunks in batch for chunk in chunks]
+        return (
+            self.encoder.submit(self.embedder.embed, texts, advance),
+            self.parser.submit(articles),
+            articles,
+        )
+
+    def result(
+        self, handle: tuple[Future, Future, list[Article]]
+    ) -> tuple[np.ndarray, list[ArticleParse]]:
+        encoding, parsing, articles = handle
+        return encoding.result(), self.parser.parses(parsing, articles)
+
+    def __enter__(self) -> LocalWork:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.encoder.shutdown(wait=True, cancel_futures=True)
+        self.parser.__exit__(*exc)
+
+
 class BatchWriter:
     """Chunks, encodes, parses and writes pending articles, each one whole or not at all."""
 
@@ -50,17 +106,18 @@ class BatchWriter:
         chunker: Chunker,
         quote_extractor: QuoteExtractor,
         signature: str,
+        cluster: str | None = None,
     ) -> None:
         self.store, self.embedder, self.chunker = store, embedder, chunker
-        self.quote_extractor, self.signature = quote_extractor, signature
+        self.quote_extractor, self.signature, self.cluster = quote_extractor, signature, cluster
 
     def write(
         self, pending: list[Pending], report: IngestReport, on_progress: ProgressCallback | None
     ) -> None:
-        """Three stages at once: spaCy parses batches for the quote index (in a worker process
-        for a large ingest) while the encoder embeds them and the store writes the batches
-        both are done with. Neither waits for the other until a batch is written, so ingest
-        costs about its slowest stage, not the sum."""
+        """Batches are encoded and parsed (`BatchWork`) while the store writes the batches
+        already done with; neither waits for the other until a batch is written, so ingest
+        costs about its slowest stage, not the sum. Batches are written in order, each
+        article whole."""
         chunked = [(item, self.chunker.split(item.article)) for item in pending]
         total = sum(len(chunks) for _, chunks in chunked)
         done = 0
@@ -73,29 +130,30 @@ class BatchWriter:
 
         advance(0)
         batches = list(_batches_of_chunks(chunked, EMBED_BATCH_CHUNKS))
-        parser = self.quote_extractor.parser(sum(len(item.article.text) for item in pending))
-        encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encoder")
+        work = self._work(sum(len(item.article.text) for item in pending))
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
-        with parser, encoder, writer:
-            ahead = 2  # batches each stage may run ahead of the writer
-            parsing = [parser.submit(_articles_of(b)) for b in batches[:ahead]]
-            encoding = [encoder.submit(self._embed_chunks, b, advance) for b in batches[:ahead]]
+        with work, writer:
+            handles = [work.submit(batch, advance) for batch in batches[: work.ahead]]
             writing: Future | None = None
             for position, batch in enumerate(batches):
-                if position + ahead < len(batches):
-                    following = batches[position + ahead]
-                    parsing.append(parser.submit(_articles_of(following)))
-                    encoding.append(encoder.submit(self._embed_chunks, following, advance))
-                vectors = encoding[position].result()
-                parses = parser.parses(parsing[position], _articles_of(batch))
+                if position + work.ahead < len(batches):
+                    handles.append(work.submit(batches[position + work.ahead], advance))
+                vectors, parses = work.result(handles[position])
+                handles[position] = None  # let finished batches go
                 quotes = [parse.quotes for parse in parses]
                 writes = self._article_writes(
                     batch, vectors, parses, _quote_vectors(batch, vectors, quotes)
                 )
                 writing = self._hand_to_writer(writes, writing, writer, report)
-                parsing[position] = encoding[position] = None  # let finished batches go
             if writing:
                 writing.result()
+
+    def _work(self, characters: int) -> BatchWork:
+        if self.cluster:
+            from retrieval.ingest.cluster import ClusterWork  # Dask: an optional extra
+
+            return ClusterWork(self.cluster, self.embedder)
+        return LocalWork(self.embedder, self.quote_extractor.parser(characters))
 
     def _hand_to_writer(
         self,
@@ -111,11 +169,6 @@ class BatchWriter:
             report.chunks_embedded += len(write.chunks)
             report.quotes_indexed += len(write.quotes)
         return writer.submit(self._replace, writes)
-
-    def _embed_chunks(
-        self, batch: list[tuple[Pending, list[Chunk]]], advance: Callable[[int], None]
-    ) -> np.ndarray:
-        return self.embedder.embed([chunk.text for _, chunks in batch for chunk in chunks], advance)
 
     def _replace(self, writes: list[ArticleWrite]) -> None:
         self.store.replace_articles(writes)
