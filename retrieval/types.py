@@ -45,9 +45,6 @@ class Article:
         payload = json.dumps([self.title, published, self.source, self.url, self.text])
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
-    def section_at(self, offset: int) -> str | None:
-        return heading_above(self.text, self.paragraphs, offset)
-
 
 def heading_above(text: str, paragraphs: Iterable[Paragraph], offset: int) -> str | None:
     """The section heading above `offset`, if any: context for a citation."""

@@ -108,6 +108,6 @@ class _Places:
         return numbers[0], numbers[-1]
 
     def section_at(self, offset: int) -> str | None:
-        """The heading above `offset` (as `Article.section_at`, by bisection)."""
+        """The heading above `offset` (`retrieval.types.heading_above`, by bisection)."""
         index = bisect_right(self.starts, offset) - 1
         return self.headings[index] if index >= 0 else None

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.embedding.encoder import Embedder, get_embedder
-from retrieval.ingest.quotes import EXTRACTOR_VERSION, ArticleParse, QuoteExtractor
-from retrieval.ingest.writer import Advance, Pending
+from retrieval.ingest.quotes import EXTRACTOR_VERSION, ArticleParse, process_extractor
+from retrieval.ingest.writer import Advance
 from retrieval.settings import StoreSettings
-from retrieval.types import Article, Chunk
+from retrieval.types import Article
 
 CONNECT_TIMEOUT_S = 20
 WORKERS_TIMEOUT_S = 120  # a scheduler with no worker yet: how long to wait for the first
@@ -58,7 +58,7 @@ def encode_and_parse(
     NEWSDESK_MODELS_DIR / NEWSDESK_DATA_DIR say where its ONNX export is kept)."""
     _check_versions(spec)
     embedder = get_embedder(spec.batch_size, spec.backend, StoreSettings().model_cache)
-    return embedder.embed(texts), _extractor().extract_all(articles)
+    return embedder.embed(texts), process_extractor().extract_all(articles)
 
 
 def prepare_worker(spec: WorkerSpec) -> str:
@@ -66,7 +66,7 @@ def prepare_worker(spec: WorkerSpec) -> str:
     mismatch stops the ingest before anything is sent, and the workers load at once."""
     _check_versions(spec)
     get_embedder(spec.batch_size, spec.backend, StoreSettings().model_cache).embed(["warm"])
-    _extractor().nlp  # noqa: B018 (loads the spaCy pipeline)
+    process_extractor().nlp  # noqa: B018 (loads the spaCy pipeline)
     return socket.gethostname()
 
 
@@ -80,32 +80,21 @@ def _check_versions(spec: WorkerSpec) -> None:
         )
 
 
-_EXTRACTOR: QuoteExtractor | None = None
-
-
-def _extractor() -> QuoteExtractor:
-    global _EXTRACTOR
-    if _EXTRACTOR is None:
-        _EXTRACTOR = QuoteExtractor()
-    return _EXTRACTOR
-
-
 class ClusterWork:
     """Batches as tasks on a Dask cluster (a `BatchWork`); results are taken in order."""
 
     def __init__(self, address: str, embedder: Embedder) -> None:
         self.client = _connect(address)
-        threads = sum(self.client.nthreads().values())
-        self.ahead = max(2, BATCHES_PER_THREAD * threads)
+        threads = self.client.nthreads()  # {worker address: threads}
+        self.ahead = max(2, BATCHES_PER_THREAD * sum(threads.values()))
         self.spec = WorkerSpec(
             embedder.backend, embedder.batch_size, embedder.name, EXTRACTOR_VERSION
         )
         self.address = address
-        self._prepare_workers()
+        self._prepare_workers(list(threads))
 
-    def _prepare_workers(self) -> None:
+    def _prepare_workers(self, workers: list[str]) -> None:
         """One preparation per worker; one whose worker dies meanwhile runs elsewhere."""
-        workers = list(self.client.nthreads())
         preparing = [
             self.client.submit(
                 prepare_worker, self.spec, workers=[w], allow_other_workers=True, pure=False
@@ -118,9 +107,7 @@ class ClusterWork:
             self.client.close()
             raise
 
-    def submit(self, batch: list[tuple[Pending, list[Chunk]]], advance: Advance) -> tuple:
-        texts = [chunk.text for _, chunks in batch for chunk in chunks]
-        articles = [item.article for item, _ in batch]
+    def submit(self, texts: list[str], articles: list[Article], advance: Advance) -> tuple:
         future = self.client.submit(encode_and_parse, self.spec, texts, articles, pure=False)
         return future, len(texts), advance
 

@@ -22,6 +22,7 @@ question path reads the stored quotes and never loads a parser.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import threading
@@ -179,15 +180,16 @@ class QuoteParser:
                 executor.shutdown(wait=True, cancel_futures=True)
 
 
-_WORKER_EXTRACTOR: QuoteExtractor | None = None
+@functools.cache
+def process_extractor() -> QuoteExtractor:
+    """This process's extractor, in a worker process (the parse worker, a cluster's worker):
+    one pipeline load for the worker's life."""
+    return QuoteExtractor()
 
 
 def _extract_in_worker(articles: list[Article]) -> list[ArticleParse]:
-    """Runs in the parse worker process: one pipeline load for the worker's life."""
-    global _WORKER_EXTRACTOR
-    if _WORKER_EXTRACTOR is None:
-        _WORKER_EXTRACTOR = QuoteExtractor()
-    return _WORKER_EXTRACTOR.extract_all(articles)
+    """Runs in the parse worker process."""
+    return process_extractor().extract_all(articles)
 
 
 def quotes_of(article: Article, parsed: list[tuple[Piece, Doc]]) -> list[Quote]:

@@ -52,7 +52,8 @@ class BatchWork(Protocol):
 
     ahead: int  # batches that may be in hand before the writer takes the first one back
 
-    def submit(self, batch: list[tuple[Pending, list[Chunk]]], advance: Advance) -> object: ...
+    def submit(self, texts: list[str], articles: list[Article], advance: Advance) -> object:
+        """Start on a batch: its chunks' texts and its articles."""
 
     def result(self, handle: object) -> tuple[np.ndarray, list[ArticleParse]]: ...
 
@@ -72,10 +73,8 @@ class LocalWork:
         self.encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encoder")
 
     def submit(
-        self, batch: list[tuple[Pending, list[Chunk]]], advance: Advance
+        self, texts: list[str], articles: list[Article], advance: Advance
     ) -> tuple[Future, Future, list[Article]]:
-        articles = _articles_of(batch)
-        texts = [chunk.text for _, chunks in batch for chunk in chunks]
         return (
             self.encoder.submit(self.embedder.embed, texts, advance),
             self.parser.submit(articles),
@@ -133,11 +132,11 @@ class BatchWriter:
         work = self._work(sum(len(item.article.text) for item in pending))
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         with work, writer:
-            handles = [work.submit(batch, advance) for batch in batches[: work.ahead]]
+            handles = [_submit(work, batch, advance) for batch in batches[: work.ahead]]
             writing: Future | None = None
             for position, batch in enumerate(batches):
                 if position + work.ahead < len(batches):
-                    handles.append(work.submit(batches[position + work.ahead], advance))
+                    handles.append(_submit(work, batches[position + work.ahead], advance))
                 vectors, parses = work.result(handles[position])
                 handles[position] = None  # let finished batches go
                 quotes = [parse.quotes for parse in parses]
@@ -250,8 +249,9 @@ class Passages:
         return max(near or range(len(self.chunks)), key=overlap) if self.chunks else 0
 
 
-def _articles_of(batch: list[tuple[Pending, list[Chunk]]]) -> list[Article]:
-    return [item.article for item, _ in batch]
+def _submit(work: BatchWork, batch: list[tuple[Pending, list[Chunk]]], advance: Advance):
+    texts = [chunk.text for _, chunks in batch for chunk in chunks]
+    return work.submit(texts, [item.article for item, _ in batch], advance)
 
 
 def _batches_of_chunks(
