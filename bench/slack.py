@@ -5,8 +5,13 @@
 Sends `--mentions` signed `app_mention` events at `--rate` per second (each from its own user,
 so the per-user rate limit does not interfere), plus `--retries` re-deliveries of already sent
 events (X-Slack-Retry-Num), to a local app whose Web API calls go to a local fake Slack.
-Prints p50/p95 from sending a request to its answer's `chat.update`, and checks that every
+Prints p50/p95 from sending a request to its answer (posted whole), and checks that every
 mention got exactly one answer. Target: p95 ≤ 1.5 s with the extractive answerer.
+
+Then the idle-then-ask figure: a process left idle for a few seconds encodes its next
+question several times slower on this kind of VM. One question after each of `--idle`
+quiet spells, with the encoder kept warm (`Newsdesk.keep_warm`, what `newsdesk slack`
+does) and without, against the same question asked warm.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import collections
 import json
 import shutil
+import statistics
 import tempfile
 import threading
 import time
@@ -46,6 +52,8 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10.0, help="mentions per second")
     parser.add_argument("--retries", type=int, default=20)
+    parser.add_argument("--idle", type=int, default=8, help="quiet spells per mode")
+    parser.add_argument("--idle-s", type=float, default=5.0, help="seconds of each")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp())
@@ -105,19 +113,19 @@ def main() -> None:
             time.sleep(max(0.0, started + (index + 1) / args.rate - time.monotonic()))
 
     deadline = time.monotonic() + 120
-    while len(fake.of("chat.update")) < args.mentions and time.monotonic() < deadline:
+    while len(fake.answers(0)) < args.mentions and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)  # let any duplicate show up
 
-    posted = fake.of("chat.postMessage")
-    thread_of = {c.response["ts"]: c.payload.get("thread_ts") for c in posted}
-    answered = collections.Counter(thread_of[c.payload["ts"]] for c in fake.of("chat.update"))
-    update_at = {thread_of[c.payload["ts"]]: c.at for c in fake.of("chat.update")}
-    latencies = [(update_at[ts] - sent_at[ts]) * 1000 for ts in sent_at if ts in update_at]
+    answers = fake.answers(0)
+    answered = collections.Counter(c.payload.get("thread_ts") for c in answers)
+    answer_at = {c.payload.get("thread_ts"): c.at for c in answers}
+    latencies = [(answer_at[ts] - sent_at[ts]) * 1000 for ts in sent_at if ts in answer_at]
     lost = [ts for ts in sent_at if ts not in answered]
     duplicated = [ts for ts, n in answered.items() if n > 1]
     server.shutdown()
     fake_server.shutdown()
+    idle = idle_then_ask(desk, args.idle, args.idle_s)
     shutil.rmtree(tmp, ignore_errors=True)
 
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
@@ -131,6 +139,7 @@ def main() -> None:
         "answer_p95_ms": round(p95, 1),
         "lost": len(lost),
         "duplicated": len(duplicated),
+        **idle,
     }
     report(
         "slack",
@@ -141,12 +150,51 @@ def main() -> None:
                 "",
             ),
             ("ack p95", f"{figures['ack_p95_ms']} ms", "< 3 s"),
-            ("request → chat.update p50", f"{p50:.0f} ms", ""),
-            ("request → chat.update p95", f"{p95:.0f} ms", "≤ 1.5 s"),
+            ("request → answer p50", f"{p50:.0f} ms", ""),
+            ("request → answer p95", f"{p95:.0f} ms", "≤ 1.5 s"),
             ("lost / duplicated answers", f"{len(lost)} / {len(duplicated)}", "0 / 0"),
+            ("question asked warm (median)", f"{idle['warm_ms']} ms", ""),
+            (
+                f"after {args.idle_s:.0f} s idle, kept warm (median)",
+                f"{idle['idle_kept_warm_ms']} ms",
+                "≈ warm",
+            ),
+            (
+                f"after {args.idle_s:.0f} s idle, not kept warm (median)",
+                f"{idle['idle_cold_ms']} ms",
+                "",
+            ),
         ],
         figures,
     )
+
+
+def idle_then_ask(desk: Newsdesk, spells: int, idle_s: float) -> dict:
+    """Median ms of one question: warm, after idle spells without and with keep_warm."""
+
+    def ask(question: str) -> float:
+        started = time.perf_counter()
+        desk.ask(question)
+        return (time.perf_counter() - started) * 1000
+
+    questions = [f"what did Asif say about Tora Bora {i}?" for i in range(spells * 3)]
+    warm = [ask(q) for q in questions[:spells]]  # back to back
+    cold = []
+    for question in questions[spells : spells * 2]:
+        time.sleep(idle_s)
+        cold.append(ask(question))
+    desk.keep_warm()
+    kept = []
+    for question in questions[spells * 2 :]:
+        time.sleep(idle_s)
+        kept.append(ask(question))
+    return {
+        "warm_ms": round(statistics.median(warm), 1),
+        "idle_cold_ms": round(statistics.median(cold), 1),
+        "idle_kept_warm_ms": round(statistics.median(kept), 1),
+        "idle_s": idle_s,
+        "idle_spells": spells,
+    }
 
 
 if __name__ == "__main__":

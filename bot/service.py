@@ -8,6 +8,7 @@ embedding model, the store) are opened on first use so that `--help` stays insta
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import cached_property
@@ -15,7 +16,9 @@ from pathlib import Path
 
 from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.said import QuoteList, SpeechAnswerer
+from bot.answer.suggest import suggested_prompts
 from bot.answer.types import Answer, Answerer, Conversation
+from bot.answer.who import QuoteCheck, QuoteFinder
 from bot.settings import Settings
 from retrieval.embedding.encoder import Embedder, get_embedder
 from retrieval.index.lexical import index_directory
@@ -36,6 +39,9 @@ class Newsdesk:
         self.settings = settings or Settings()
         self._write_lock = threading.Lock()
         self._polling: FeedPolling | None = None
+        self._suggested: tuple[str, list[dict]] | None = None
+        self._last_query = time.monotonic()
+        self._warmer: threading.Thread | None = None
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -79,6 +85,7 @@ class Newsdesk:
     ) -> Answer:
         """Answer from the archive; an empty store is first filled from the article folders."""
         self.ensure_indexed()
+        self._last_query = time.monotonic()
         with self.searcher.pinned():
             answer = self.answerer.answer(question, conversation, filters, on_token=on_token)
         answer = self._say_what_dates_left_out(answer, filters)
@@ -110,6 +117,29 @@ class Newsdesk:
     def warm_up(self) -> None:
         """Load the model and build the lexical index now, not on a user's first question."""
         self.searcher.search("warm up", k=1)
+
+    def keep_warm(self, interval_s: float | None = None) -> None:
+        """Keep the query encoder warm while the process is idle: after `interval_s` with no
+        question, encode one short text, and again every `interval_s`.
+
+        An idle process on a small VM encodes its next question several times slower
+        (120–400 ms against ~12 ms, `python -m bench.slack`), as its caches and CPU clock
+        wind down; one ~10 ms encode every couple of seconds (under 1% of a core) keeps the
+        first question after a quiet spell as fast as the next. A daemon thread: it ends
+        with the process."""
+        interval = self.settings.warm_interval_s if interval_s is None else interval_s
+        if interval <= 0 or self._warmer is not None:
+            return
+        self.embedder.embed(["warm"])  # loads the model now, not on the first question
+
+        def loop() -> None:
+            while True:
+                time.sleep(interval)
+                if time.monotonic() - self._last_query >= interval:
+                    self.embedder.embed(["newsdesk keeps its encoder warm"])
+
+        self._warmer = threading.Thread(target=loop, name="newsdesk-warm", daemon=True)
+        self._warmer.start()
 
     def ingest(
         self,
@@ -213,6 +243,37 @@ class Newsdesk:
         self.ensure_indexed()
         wanted = set(s.key for s in self.speech.resolve(name)) if name else None
         return [row.to_dict() for row in self.searcher.speaker_table(wanted)]
+
+    def who_said(self, pasted: str, filters: SearchFilters | None = None) -> QuoteCheck:
+        """Where a pasted quote came from: speaker, article, date and the stored words."""
+        self.ensure_indexed()
+        self._last_query = time.monotonic()
+        return self.quote_finder.check(pasted, filters)
+
+    def suggestions(self) -> list[dict]:
+        """Prompts drawn from the archive (most quoted people, newest story), per generation."""
+        self.ensure_indexed()
+        generation = self.store.manifest.generation()
+        if self._suggested is None or self._suggested[0] != generation:
+            self._suggested = (generation, suggested_prompts(self.searcher))
+        return self._suggested[1]
+
+    def overview(self) -> dict:
+        """What the archive holds, for App Home: figures, sources, newest, feeds."""
+        self.ensure_indexed()
+        with self.searcher.pinned():
+            return {
+                "articles": self.searcher.article_count(),
+                "chunks": self.searcher.chunk_count(),
+                "quotes": self.store.count_quotes(),
+                "last_refresh": self.store.manifest.last_refresh(),
+                **self.searcher.overview(),
+                "feeds": [feed.to_dict() for feed in self.feeds.feeds()],
+            }
+
+    @cached_property
+    def quote_finder(self) -> QuoteFinder:
+        return QuoteFinder(self.searcher, self.embedder)
 
     @property
     def speech(self) -> SpeechAnswerer:

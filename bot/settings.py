@@ -52,13 +52,19 @@ class LLMSettings(BaseSettings):
 
 
 class SlackSettings(BaseSettings):
-    """The Slack app's port, admins and rate limit (its tokens are secrets, not settings)."""
+    """The Slack app's port, admins, rate limit and shared state (its tokens are secrets,
+    not settings)."""
 
     model_config = ENV
 
     slack_port: int = 3000
     slack_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     slack_rate_limit_per_minute: int = 10
+    # dedupe, rate limits, feedback, scopes, thread memory: SQLite under NEWSDESK_DATA_DIR
+    # unless set, e.g. postgresql://newsdesk@db/newsdesk for replicas sharing one database
+    database_url: str | None = None
+    # seconds between the light encodes that keep an idle process's encoder warm; 0: off
+    warm_interval_s: float = 2.0
 
     _split_admins = field_validator("slack_admins", mode="before")(_split_names)
 

@@ -112,6 +112,17 @@ class Searcher:
             where = {"$and": [where, dates_and_source]}
         return self.store.nearest_quotes(vector, k, where)
 
+    def overview(self) -> dict:
+        """Sources with their counts and date ranges, and the newest articles."""
+        return self.store.manifest.overview()
+
+    def nearest_quotes(
+        self, vector, k: int, filters: SearchFilters | None = None
+    ) -> list[StoredQuote]:
+        """The k published quotes nearest to `vector` of anyone in the archive (Chroma's
+        graph search: "who said this?" compares a pasted quote with every quote)."""
+        return self.store.nearest_quotes(vector, k, chroma_where(filters) or None)
+
     # -- the quote index: who is quoted, saying what ------------------------------------
     def articles(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:
         """The published articles with these ids (text, paragraphs, entities), by id."""
@@ -172,7 +183,7 @@ class Searcher:
                 continue  # no speaker, or a version not (or no longer) published
             if speaker_keys is not None and key not in speaker_keys:
                 continue
-            row = table.setdefault(key, SpeakerRow(meta["speaker"], meta["speaker_kind"]))
+            row = table.setdefault(key, SpeakerRow(meta["speaker"], meta["speaker_kind"], key=key))
             row.quotes += 1
             row.articles.setdefault(entry.id, (entry.title, entry.published))
         return sorted(table.values(), key=lambda r: (-r.quotes, r.name))
@@ -216,6 +227,7 @@ class SpeakerRow:
     kind: str
     quotes: int = 0
     articles: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    key: str = ""  # the speaker's key in the quote index
 
     def to_dict(self) -> dict:
         return {

@@ -33,7 +33,11 @@ class Call:
 
 @dataclass
 class FakeSlack:
+    """`refuse` maps a method to the error Slack would give (a workspace without it)."""
+
     calls: list[Call] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+    refuse_blocks: set[str] = field(default_factory=set)  # block types answered invalid_blocks
     threads: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -55,6 +59,10 @@ class FakeSlack:
             return response
 
     def _answer(self, method: str, payload: dict) -> dict:
+        if method in self.refuse:
+            return {"ok": False, "error": self.refuse[method]}
+        if self.refuse_blocks & {b.get("type") for b in _blocks(payload)}:
+            return {"ok": False, "error": "invalid_blocks"}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": "T1"}
         if method == "chat.postMessage":
@@ -69,12 +77,48 @@ class FakeSlack:
                     if message["ts"] == payload["ts"]:
                         message.update(payload)
             return {"ok": True, "channel": payload["channel"], "ts": payload["ts"]}
+        if method == "chat.startStream":
+            ts = self.next_ts()
+            message = {**payload, "ts": ts, "bot_id": BOT_ID, "user": BOT_USER}
+            message["text"] = _chunk_text(payload)
+            self.threads.setdefault((payload["channel"], payload["thread_ts"]), []).append(message)
+            return {"ok": True, "channel": payload["channel"], "ts": ts}
+        if method in ("chat.appendStream", "chat.stopStream"):
+            for message in self._messages():
+                if message["ts"] == payload["ts"]:
+                    message["text"] = message.get("text", "") + _chunk_text(payload)
+                    for key in ("blocks", "metadata"):
+                        if key in payload:
+                            message[key] = payload[key]
+            return {"ok": True, "channel": payload["channel"], "ts": payload["ts"]}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
         if method == "conversations.replies":
             messages = self.threads.get((payload["channel"], payload["ts"]), [])
             return {"ok": True, "messages": [_with_metadata(m) for m in messages]}
         return {"ok": True}
+
+    def _messages(self):
+        for messages in self.threads.values():
+            yield from messages
+
+    def message(self, ts: str) -> dict | None:
+        """A message as it stands now (after updates and stream appends)."""
+        with self.lock:
+            return next((m for m in self._messages() if m["ts"] == ts), None)
+
+    def answers(self, count: int = 1, timeout: float = 60) -> list[Call]:
+        """The answers the app posted (messages carrying its answer metadata), in order."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [
+                c for c in self.of("chat.postMessage") + self.of("chat.update")
+                + self.of("chat.stopStream") if c.payload.get("metadata") and c.response.get("ok")
+            ]  # fmt: skip
+            if len(found) >= count:
+                return sorted(found, key=lambda c: c.at)
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} answer(s), got {self.calls}")
 
     def of(self, method: str) -> list[Call]:
         with self.lock:
@@ -88,6 +132,20 @@ class FakeSlack:
                 return calls
             time.sleep(0.02)
         raise AssertionError(f"expected {count} {method} call(s), got {self.of(method)}")
+
+
+def _blocks(payload: dict) -> list[dict]:
+    blocks = payload.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def _chunk_text(payload: dict) -> str:
+    """The markdown a stream call carries (`markdown_text`, or its markdown_text chunks)."""
+    chunks = payload.get("chunks") or []
+    if isinstance(chunks, str):
+        chunks = json.loads(chunks)
+    text = payload.get("markdown_text") or ""
+    return text + "".join(c.get("text", "") for c in chunks if c.get("type") == "markdown_text")
 
 
 def _with_metadata(message: dict) -> dict:

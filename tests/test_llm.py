@@ -189,18 +189,46 @@ def test_model_saying_no_evidence_gives_the_no_evidence_answer(seeded, model):
     assert not answer.found and answer.citations == ()
 
 
-def test_slack_placeholder_is_updated_while_the_answer_streams(seeded, model):
-    """At most one chat.update a second while streaming, then the checked answer."""
+def _slow_stream(request):
+    reply = tora_bora_reply(request)
+    reply.token_delay = 0.15
+    return reply
+
+
+def test_slack_answer_streams_natively_then_ends_with_its_citations(seeded, model):
+    """chat.startStream, appendStream…, stopStream with the citations and feedback buttons."""
     from .slack_fake import BOT_USER
     from .test_slack import SlackRig, mention
 
-    def slow_stream(request):
-        reply = tora_bora_reply(request)
-        reply.token_delay = 0.15
-        return reply
-
-    model.script = slow_stream
+    model.script = _slow_stream
     rig = SlackRig(generative(seeded, model))
+    try:
+        rig.send_event(mention(f"<@{BOT_USER}> what did Asif say about Tora Bora?", "710.000001"))
+        [stop] = rig.fake.wait_for("chat.stopStream")
+        [start] = rig.fake.of("chat.startStream")
+        appends = rig.fake.of("chat.appendStream")
+        message = rig.fake.message(start.response["ts"])
+    finally:
+        rig.close()
+    assert start.payload["thread_ts"] == "710.000001"
+    assert start.payload["recipient_user_id"] == "UASKER"
+    assert len(appends) >= 1 and start.at < appends[0].at < stop.at
+    assert "Tora Bora" in message["text"] or "[1]" in json_text(message["blocks"])
+    tail = json_text(stop.payload["blocks"])
+    assert "It is definitely a possibility" in tail and "feedback_buttons" in tail
+    assert stop.payload["metadata"]["event_type"] == "newsdesk_answer"
+    assert rig.fake.of("chat.postMessage") == []  # no placeholder
+
+
+def test_slack_falls_back_to_a_drafted_placeholder_without_native_streaming(seeded, model):
+    """A workspace that refuses chat.startStream: at most one chat.update a second while
+    streaming, then the checked answer."""
+    from .slack_fake import BOT_USER
+    from .test_slack import SlackRig, mention
+
+    model.script = _slow_stream
+    rig = SlackRig(generative(seeded, model))
+    rig.fake.refuse["chat.startStream"] = "unknown_method"
     try:
         rig.send_event(mention(f"<@{BOT_USER}> what did Asif say about Tora Bora?", "700.000001"))
         deadline = time.monotonic() + 30

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.interfaces import render
-from bot.interfaces.commands import COMMANDS, Invocation
+from bot.interfaces.commands import COMMANDS, CommandError, Invocation
 from retrieval.ingest.cluster import ClusterError
 from retrieval.ingest.report import IngestReport
 from retrieval.store import StoreError
@@ -69,6 +69,11 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise typer.BadParameter(str(err), param_hint=option) from None
 
 
+def _filters(since: str | None, until: str | None, source: str | None = None) -> SearchFilters:
+    """The --since/--until/--source options as one filter, each bad date named by its option."""
+    return SearchFilters(_date(since, "--since"), _date(until, "--until"), source)
+
+
 def _emit_json(payload: object) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
@@ -91,7 +96,7 @@ def ask(
     as_json: JsonOption = False,
 ) -> None:
     """Answer one question from the archive, with cited passages."""
-    filters = SearchFilters(_date(since, "--since"), _date(until, "--until"), source)
+    filters = _filters(since, until, source)
     newsdesk = _newsdesk()
     with _store_errors():
         if newsdesk.store.manifest.is_empty() and not as_json:
@@ -184,6 +189,7 @@ def watch(
     with _store_errors():
         show(newsdesk.refresh(folders=folders))
         watcher = newsdesk.watch(folders, on_report=show)
+        newsdesk.keep_warm()  # its next batch after a quiet spell encodes at full speed
     if not as_json:
         errors.print(f"[dim]Watching {', '.join(map(str, folders))} — Ctrl-C to stop.[/]")
     try:
@@ -228,15 +234,37 @@ def quotes(
     until: UntilOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    filters = SearchFilters(_date(since, "--since"), _date(until, "--until"))
     newsdesk = _newsdesk()
     with _store_errors():
-        found = newsdesk.quotes(name, about, filters)
+        found = newsdesk.quotes(name, about, _filters(since, until))
     if as_json:
         _emit_json(found.to_dict())
     else:
         console.print(render.quotes_view(found))
     if found.problem:
+        raise typer.Exit(1)
+
+
+@app.command(help=COMMANDS["who"].help)
+def who(
+    quote: Annotated[str, typer.Argument(help='The quote as pasted, e.g. "It is a possibility".')],
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    invocation = Invocation(quote, filters=_filters(since, until))
+    newsdesk = _newsdesk()
+    try:
+        with _store_errors():
+            checked = COMMANDS["who"].run(newsdesk, invocation)
+    except CommandError as err:
+        errors.print(f"[red]{err}[/]")
+        raise typer.Exit(2) from None
+    if as_json:
+        _emit_json(checked.to_dict())
+    else:
+        console.print(render.answer_view(checked.answer))
+    if not checked.answer.found:
         raise typer.Exit(1)
 
 
@@ -268,7 +296,7 @@ def feedback(as_json: JsonOption = False) -> None:
     from bot.interfaces.slack_store import SlackStore
 
     newsdesk = _newsdesk()
-    rows = SlackStore(newsdesk.settings.slack_db).feedback()
+    rows = SlackStore.for_settings(newsdesk.settings).feedback()
     if as_json:
         _emit_json(rows)
         return

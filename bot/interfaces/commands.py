@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.answer.question import split_quotes_command
 from bot.service import Newsdesk
+from retrieval.types import SearchFilters
 
 CLI, REPL, SLACK = "cli", "repl", "slack"
 EVERYWHERE = frozenset({CLI, REPL, SLACK})
@@ -31,6 +32,7 @@ class Invocation:
 
     arguments: str
     admin: bool = True  # the CLI and REPL run as the archive's owner; Slack says per user
+    filters: SearchFilters | None = None  # the surface's limits (a Slack channel's scope)
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,36 @@ def quoted_name(invocation: Invocation) -> str:
 
 
 def _quotes(newsdesk: Newsdesk, invocation: Invocation):
-    return newsdesk.quotes(*split_quotes_command(invocation.arguments))
+    return newsdesk.quotes(*split_quotes_command(invocation.arguments), invocation.filters)
 
 
 def _speakers(newsdesk: Newsdesk, invocation: Invocation):
     return newsdesk.speakers(invocation.arguments.strip() or None)
+
+
+def pasted_quote(invocation: Invocation) -> str:
+    """The quote `who "QUOTE"` asks about."""
+    quote = invocation.arguments.strip()
+    if len(quote.strip("\"“”' ").split()) < 2:
+        raise CommandError('Paste the quote: who "It is definitely a possibility"')
+    return quote
+
+
+def _who(newsdesk: Newsdesk, invocation: Invocation):
+    return newsdesk.who_said(pasted_quote(invocation), invocation.filters)
+
+
+def scope_request(invocation: Invocation) -> str:
+    """`scope` (show), `scope clear`, or `scope source:"X" since:… until:…` (set): which."""
+    words = invocation.arguments.split()
+    action = "show" if not words else "clear" if words == ["clear"] else "set"
+    if action != "show":
+        _admin_check(invocation, COMMANDS["scope"])
+    if action == "set" and not any(
+        w.lower().startswith(("source:", "since:", "until:")) for w in words
+    ):
+        raise CommandError('Use scope source:"Dawn" since:2025-01-01, scope, or scope clear.')
+    return action
 
 
 def _stats(newsdesk: Newsdesk, invocation: Invocation):
@@ -140,6 +167,12 @@ _TABLE = (
     Command("refresh", "", "Sync the archive with its article folders and feeds.",
             EVERYWHERE - {REPL}, _refresh, admin_only="refresh the archive",
             check=_refresh_check),
+    Command("who", '"QUOTE"',
+            "Who said this? Finds the quote (exact or near) and its speaker, article, date.",
+            EVERYWHERE, _who, check=pasted_quote),
+    Command("scope", '[source:"NAME"] [since:YYYY-MM-DD] [until:YYYY-MM-DD] | clear',
+            "This channel's scope: the articles its answers may cite (set by admins).",
+            frozenset({SLACK}), admin_only="set a channel's scope", check=scope_request),
     Command("stats", "", "What the archive holds: articles, chunks, quotes, last refresh.",
             frozenset({CLI, REPL}), _stats),
     Command("new", "", "Start a new conversation.", frozenset({REPL})),

@@ -77,6 +77,7 @@ _VIEWS = {
         result, detailed=bool(arguments.strip())
     ),
     "stats": lambda result, _: render.stats_view(result),
+    "who": lambda result, _: render.answer_view(result.answer),
 }
 
 

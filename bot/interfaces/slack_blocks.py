@@ -18,6 +18,8 @@ from bot.interfaces.commands import SLACK, FeedChange, help_lines
 MORE_SOURCES_ACTION = "newsdesk_more_sources"
 VOTE_UP_ACTION = "newsdesk_vote_up"
 VOTE_DOWN_ACTION = "newsdesk_vote_down"
+FEEDBACK_ACTION = "newsdesk_feedback"  # Slack's own feedback_buttons: value "up:ID" / "down:ID"
+WHO_SAID_SHORTCUT = "newsdesk_who_said"  # the message shortcut's callback id (manifests)
 _QUOTE_LIMIT = 700
 _SECTION_LIMIT = 2900
 
@@ -27,6 +29,7 @@ HELP_TEXT = "\n".join([
     "• a direct message to the app",
     "• `/newsdesk <question>` (only you see the answer; add `--share` to post it)",
     "• reply in an answered thread to follow up: _when did he say it?_",
+    '• check a quote: `who said "…"?`, or the message menu\'s *Who said this?*',
     '• narrow it down: `since:2025-10-01`, `until:2025-10-31`, `source:"Geo News"`',
     *(f"• `{usage}` {what}" for usage, what in (
         line.split(" — ", 1) for line in help_lines(SLACK, "/newsdesk ")
@@ -88,28 +91,67 @@ def citation_block(citation: Citation) -> dict:
     }
 
 
-def answer_blocks(answer: Answer, answer_id: str | None) -> tuple[str, list[dict]]:
-    """(fallback text, blocks) for an answer; buttons only when the answer is stored."""
+def answer_blocks(
+    answer: Answer, answer_id: str | None, scope: str | None = None, native: bool = True
+) -> tuple[str, list[dict]]:
+    """(fallback text, blocks) for an answer; buttons only when the answer is stored.
+
+    `scope` is the channel's scope, said in the footer; `native` uses Slack's own
+    feedback buttons (`context_actions`), else plain 👍/👎 buttons for workspaces without."""
     body = escape(_shorten(answer.text, _SECTION_LIMIT))
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": body}}]
+    return answer.text, blocks + answer_tail_blocks(answer, answer_id, scope, native)
+
+
+def answer_tail_blocks(
+    answer: Answer, answer_id: str | None, scope: str | None = None, native: bool = True
+) -> list[dict]:
+    """Everything below an answer's text: note, citations, scope footer, buttons. A
+    streamed answer ends with these (`chat.stopStream`), its text having been streamed."""
+    blocks: list[dict] = []
     if answer.note:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"_{escape(answer.note)}_"}],
-            }
-        )
+        blocks.append(_context(f"_{escape(answer.note)}_"))
     blocks += [citation_block(c) for c in answer.citations]
-    if answer_id:
-        buttons = []
-        if answer.more:
-            buttons.append(_button("More sources", MORE_SOURCES_ACTION, answer_id))
-        if answer.found:
-            buttons.append(_button("👍", VOTE_UP_ACTION, answer_id))
-            buttons.append(_button("👎", VOTE_DOWN_ACTION, answer_id))
-        if buttons:
-            blocks.append({"type": "actions", "block_id": "newsdesk_actions", "elements": buttons})
-    return answer.text, blocks
+    if scope:
+        blocks.append(_context(scope_footer(scope)))
+    if not answer_id:
+        return blocks
+    buttons = [_button("More sources", MORE_SOURCES_ACTION, answer_id)] if answer.more else []
+    if answer.found and not native:
+        buttons.append(_button("👍", VOTE_UP_ACTION, answer_id))
+        buttons.append(_button("👎", VOTE_DOWN_ACTION, answer_id))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "newsdesk_actions", "elements": buttons})
+    if answer.found and native:
+        blocks.append(feedback_block(answer_id))
+    return blocks
+
+
+def feedback_block(answer_id: str) -> dict:
+    """Slack's feedback buttons under an answer: a click sends FEEDBACK_ACTION, "up:ID"."""
+
+    def button(label: str, vote: str) -> dict:
+        return {
+            "text": {"type": "plain_text", "text": label},
+            "value": f"{vote}:{answer_id}",
+            "accessibility_label": f"Mark this answer as {label.lower()}",
+        }
+
+    element = {
+        "type": "feedback_buttons",
+        "action_id": FEEDBACK_ACTION,
+        "positive_button": button("Good answer", "up"),
+        "negative_button": button("Bad answer", "down"),
+    }
+    return {"type": "context_actions", "block_id": "newsdesk_feedback", "elements": [element]}
+
+
+def scope_footer(scope: str) -> str:
+    return f":pushpin: _This channel's answers cite only {escape(scope)} (`/newsdesk scope`)._"
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def more_sources_blocks(answer: Answer) -> tuple[str, list[dict]]:

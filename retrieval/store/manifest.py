@@ -154,6 +154,29 @@ class Manifest:
             f"undated:{source}", lambda: len(get_all(self.articles, [], where=where)["ids"])
         )
 
+    def overview(self, newest: int = 5) -> dict:
+        """Articles per source (with the first and last date and how many are undated, most
+        articles first) and the newest dated articles: what App Home and the assistant's
+        suggested prompts show. One sweep of the manifest per generation."""
+
+        def tally() -> dict:
+            table: dict[str, dict] = {}
+            latest: list[tuple[str, str, str]] = []
+            for part in pages(self.articles, ["metadatas"], where={"kind": "article"}):
+                for record_id, meta in zip(part["ids"], part["metadatas"], strict=True):
+                    published = _tally_source(table, meta)
+                    if published:
+                        latest = sorted([*latest, (published, meta["title"], record_id)])
+                        latest = latest[-newest:]
+            sources = sorted(table.values(), key=lambda r: (-r["articles"], r["source"] or ""))
+            recent = [
+                {"id": aid, "title": title, "published": day}
+                for day, title, aid in reversed(latest)
+            ]
+            return {"sources": sources, "newest": recent}
+
+        return self._per_generation(f"overview:{newest}", tally)
+
     def _per_generation(self, key: str, compute: Callable[[], _T]) -> _T:
         """A figure that only changes with the content, computed once per generation (counting
         in Chroma scans the collection: ~60 ms at a million chunks)."""
@@ -290,3 +313,19 @@ class Manifest:
         store_id = uuid.uuid4().hex if head.store_id in ("empty", "unnamed") else head.store_id
         meta = {"kind": "meta", "generation": generation, "refreshed_at": now, "store_id": store_id}
         self.articles.upsert(ids=[GENERATION_ID], embeddings=[DUMMY_VECTOR], metadatas=[meta])
+
+
+def _tally_source(table: dict[str, dict], meta: dict) -> str | None:
+    """Count one article under its source; its date, if it has one."""
+    name = meta.get("source") or ""
+    row = table.setdefault(
+        name, {"source": name or None, "articles": 0, "first": None, "last": None, "undated": 0}
+    )
+    row["articles"] += 1
+    published = meta.get("published")
+    if not published:
+        row["undated"] += 1
+        return None
+    row["first"] = min(row["first"] or published, published)
+    row["last"] = max(row["last"] or published, published)
+    return published

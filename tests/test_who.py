@@ -1,0 +1,69 @@
+"""Finding a pasted quote: how pasted text is read, and checks on the seed archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.answer.who import ABSENT, EXACT, NEAR, fold, pasted_words, words_of
+from bot.interfaces.slack_store import ChannelScope
+from retrieval.types import SearchFilters
+
+
+def test_folding_keeps_offsets_and_evens_out_quote_marks():
+    text = "Asif said, “It’s definitely a possibility” — İstanbul"
+    folded = fold(text)
+    assert len(folded) == len(text)
+    assert folded.startswith('asif said, "it\'s definitely a possibility" - ')
+
+
+@pytest.mark.parametrize(
+    ("pasted", "quote"),
+    [
+        ("“It is definitely a possibility,” Asif said.", "It is definitely a possibility,"),
+        ("> It is definitely a possibility", "It is definitely a possibility"),
+        ('"It is definitely a possibility"', "It is definitely a possibility"),
+    ],
+)
+def test_the_quote_is_read_out_of_what_was_pasted(pasted, quote):
+    assert pasted_words(pasted) == quote
+
+
+def test_words_ignore_case_marks_and_punctuation():
+    assert words_of("“We will conduct strikes, we DEFINITELY will,”") == words_of(
+        '"we will conduct strikes we definitely will"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("pasted", "kind"),
+    [
+        ("It will be folly to trust them", EXACT),  # trimmed, no marks
+        ("“we do retaliate when required, but we never target civilians”", EXACT),
+        ("As a state we retaliate when required but we never target any civilians", NEAR),
+    ],
+)
+def test_seed_quotes_are_found_with_their_speaker(newsdesk, pasted, kind):
+    checked = newsdesk.who_said(pasted)
+    assert checked.match == kind and checked.speaker == "Khawaja Asif"
+    [cited, *_] = checked.answer.citations
+    assert cited.published == dt.date(2025, 11, 26) and cited.speaker == "Khawaja Asif"
+    assert cited.quote in newsdesk.searcher.articles([cited.article_id])[cited.article_id].text
+
+
+def test_words_the_archive_does_not_hold_are_refused(newsdesk):
+    checked = newsdesk.who_said("“The harvest this year will be the best in a decade,” he said.")
+    assert checked.match == ABSENT and not checked.answer.citations
+    assert newsdesk.who_said("a possibility").match == ABSENT  # too few words to place
+
+
+def test_a_question_narrows_a_channel_scope_and_never_widens_it():
+    scope = ChannelScope(SearchFilters(dt.date(2025, 1, 1), None, "Dawn"), "UADMIN", "now")
+    narrowed, problem = scope.narrow(SearchFilters(dt.date(2024, 1, 1), dt.date(2025, 6, 1)))
+    assert problem is None
+    assert narrowed == SearchFilters(dt.date(2025, 1, 1), dt.date(2025, 6, 1), "Dawn")
+    _, problem = scope.narrow(SearchFilters(source="Geo News"))
+    assert "cite only" in problem and "Dawn" in problem
+    _, problem = scope.narrow(SearchFilters(until=dt.date(2024, 12, 31)))
+    assert "outside this channel's scope" in problem
