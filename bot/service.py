@@ -261,15 +261,11 @@ class Newsdesk:
     def overview(self) -> dict:
         """What the archive holds, for App Home: figures, sources, newest, feeds."""
         self.ensure_indexed()
-        with self.searcher.pinned():
-            return {
-                "articles": self.searcher.article_count(),
-                "chunks": self.searcher.chunk_count(),
-                "quotes": self.store.count_quotes(),
-                "last_refresh": self.store.manifest.last_refresh(),
-                **self.searcher.overview(),
-                "feeds": [feed.to_dict() for feed in self.feeds.feeds()],
-            }
+        return {
+            **self._figures(),
+            **self.searcher.overview(),
+            "feeds": [feed.to_dict() for feed in self.feeds.feeds()],
+        }
 
     @cached_property
     def quote_finder(self) -> QuoteFinder:
@@ -279,12 +275,18 @@ class Newsdesk:
     def speech(self) -> SpeechAnswerer:
         return self.extractive.speech
 
-    def stats(self) -> dict:
+    def _figures(self) -> dict:
+        """What the archive holds, counted one way for `stats` and App Home alike."""
         return {
             "articles": self.store.manifest.count_articles(),
             "chunks": self.store.count_chunks(),
             "quotes": self.store.count_quotes(),
             "last_refresh": self.store.manifest.last_refresh(),
+        }
+
+    def stats(self) -> dict:
+        return {
+            **self._figures(),
             "embedding_model": self.embedder.name,
             "answerer": self.answerer.name,
             "store": self.store.location,

@@ -205,6 +205,17 @@ def test_a_workspace_refusing_feedback_buttons_gets_plain_vote_buttons(rig):
     assert len(refused) == 1
 
 
+def test_an_ephemeral_answer_falls_back_to_plain_vote_buttons_too(rig):
+    rig.fake.refuse_blocks.add("context_actions")
+    status, _, _ = rig.command("what did Asif say about Tora Bora?")
+    assert status == 200
+    shown = [c for c in rig.fake.wait_for("chat.postEphemeral", count=2) if c.response.get("ok")]
+    [answer] = [c for c in shown if c.payload.get("blocks")]
+    actions = next(b for b in answer.payload["blocks"] if b["type"] == "actions")
+    assert slack_blocks.VOTE_UP_ACTION in {e["action_id"] for e in actions["elements"]}
+    assert "Tora Bora" in " ".join(context_texts(answer.payload["blocks"]))
+
+
 @pytest.mark.parametrize("manifest", ["slack-manifest.yml", "slack-manifest-http.yml"])
 def test_both_manifests_declare_every_surface_the_app_serves(manifest):
     import yaml

@@ -231,11 +231,11 @@ def _whole_sentences(article: StoredArticle, start: int, end: int) -> tuple[int,
         if paragraph.start <= start < paragraph.end:
             spans = sentence_spans(article.text, paragraph.start, paragraph.end)
             first = next((i for i, (s, e) in enumerate(spans) if s <= start < e), None)
-            last = next((i for i, (s, e) in enumerate(spans) if s < end <= e), first)
             if first is None:
                 break
+            last = next((i for i, (s, e) in enumerate(spans) if s < end <= e), first)
             begin, _ = quote_span(article.text, spans, first)
-            _, finish = quote_span(article.text, spans, last if last is not None else first)
+            _, finish = quote_span(article.text, spans, last)
             return min(begin, start), max(finish, end)
     return start, end
 

@@ -26,7 +26,7 @@ _SECTION_LIMIT = 2900
 HELP_TEXT = "\n".join([
     "*Ask the news archive.* Every answer quotes its sources.",
     "• `@newsdesk what did Asif say about Tora Bora?` in a channel (answer in the thread)",
-    "• a direct message to the app",
+    "• a direct message to the app, or its assistant pane",
     "• `/newsdesk <question>` (only you see the answer; add `--share` to post it)",
     "• reply in an answered thread to follow up: _when did he say it?_",
     '• check a quote: `who said "…"?`, or the message menu\'s *Who said this?*',
@@ -59,7 +59,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int = _SECTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -69,7 +69,7 @@ def placeholder_blocks() -> tuple[str, list[dict]]:
 
 
 def draft_blocks(text: str) -> tuple[str, list[dict]]:
-    body = escape(_shorten(text, _SECTION_LIMIT)) + " …"
+    body = escape(shorten(text, _SECTION_LIMIT)) + " …"
     note = {"type": "mrkdwn", "text": "_drafting — citations are checked when the answer is done_"}
     return text, [
         {"type": "section", "text": {"type": "mrkdwn", "text": body}},
@@ -84,7 +84,7 @@ def citation_block(citation: Citation) -> dict:
     where = f"{human_date(citation.published)} · {citation.where}"
     if citation.source:
         where += f" · {escape(citation.source)}"
-    quote = escape(_shorten(citation.quote, _QUOTE_LIMIT))
+    quote = escape(shorten(citation.quote, _QUOTE_LIMIT))
     return {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": f"*[{citation.n}]* {title} — {where}\n> {quote}"}],
@@ -98,7 +98,7 @@ def answer_blocks(
 
     `scope` is the channel's scope, said in the footer; `native` uses Slack's own
     feedback buttons (`context_actions`), else plain 👍/👎 buttons for workspaces without."""
-    body = escape(_shorten(answer.text, _SECTION_LIMIT))
+    body = escape(shorten(answer.text, _SECTION_LIMIT))
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": body}}]
     return answer.text, blocks + answer_tail_blocks(answer, answer_id, scope, native)
 
@@ -197,18 +197,23 @@ def _button(label: str, action_id: str, value: str) -> dict:
     }
 
 
+NO_FEEDS = "No feeds followed yet. An admin can add one: `/newsdesk feeds add URL`"
+
+
 def feeds_text(rows: list[dict]) -> str:
     """The followed feeds for Slack: entries taken, last success, last error."""
     if not rows:
-        return "No feeds followed yet. An admin can add one: `/newsdesk feeds add URL`"
-    lines = ["*Followed feeds*"]
-    for row in rows:
-        line = f"• {escape(row['url'])} — {row['entries']} entries, last success "
-        line += escape(row["last_success"] or "never")
-        if row["last_error"]:
-            line += f", last error: {escape(row['last_error'])}"
-        lines.append(line)
-    return "\n".join(lines)
+        return NO_FEEDS
+    return "\n".join(["*Followed feeds*", *map(feed_line, rows)])
+
+
+def feed_line(row: dict) -> str:
+    """One followed feed (`Feed.to_dict()`): entries taken, last success, its last error."""
+    line = f"• {escape(row['url'])} — {row['entries']} entries, last success "
+    line += escape(row["last_success"] or "never")
+    if row["last_error"]:
+        line += f"\n   :warning: last error: {escape(row['last_error'])}"
+    return line
 
 
 def command_result(name: str, result: object) -> tuple[str, list[dict]]:

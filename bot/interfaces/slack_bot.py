@@ -27,6 +27,7 @@ from bot.interfaces.commands import (
     Invocation,
     find,
     quoted_name,
+    scope_request,
 )
 from bot.interfaces.slack_home import home_view
 from bot.interfaces.slack_store import ChannelScope, SlackStore
@@ -107,37 +108,27 @@ class SlackBot:
             )
         answer = self.ask(question, conversation, filters, on_token=stream)
         answer_id = self.store.save_answer(answer, reply.channel, reply.thread_ts, reply.user)
-        described = scope.describe() if scope else None
+        described = _described(scope)
         metadata = {"event_type": ANSWER_EVENT_TYPE, "event_payload": {"answer_id": answer_id}}
         if stream is None:
-            self._post(client, reply, answer, answer_id, described, metadata)
+            self._post(
+                client.chat_postMessage, answer, answer_id, described,
+                channel=reply.channel, thread_ts=reply.thread_ts, metadata=metadata,
+            )  # fmt: skip
         else:
             text, payload = blocks.answer_blocks(answer, answer_id, described, self.native_blocks)
             tail = blocks.answer_tail_blocks(answer, answer_id, described, self.native_blocks)
             stream.finish(text, payload, tail, metadata)
         return answer
 
-    def _post(
-        self,
-        client: WebClient,
-        reply: Reply,
-        answer: Answer,
-        answer_id: str,
-        scope: str | None,
-        metadata: dict,
-    ) -> None:
-        """Post an answer whole; a workspace that refuses the native feedback blocks gets
-        plain buttons, from then on."""
+    def _post(self, send, answer: Answer, answer_id: str, scope: str | None, **where) -> None:
+        """Post an answer whole with `send` (`chat_postMessage`, `chat_postEphemeral`) to
+        `where`; a workspace that refuses the native feedback blocks gets plain buttons,
+        from then on."""
         for native in dict.fromkeys((self.native_blocks, False)):
             text, payload = blocks.answer_blocks(answer, answer_id, scope, native)
             try:
-                client.chat_postMessage(
-                    channel=reply.channel,
-                    thread_ts=reply.thread_ts,
-                    text=text,
-                    blocks=payload,
-                    metadata=metadata,
-                )
+                send(text=text, blocks=payload, **where)
                 return
             except SlackApiError as error:
                 if not native or error.response.get("error") != "invalid_blocks":
@@ -279,9 +270,10 @@ class SlackBot:
             return
         answer = self.ask(question, Conversation(), filters)
         answer_id = self.store.save_answer(answer, channel, None, user)
-        described = scope.describe() if scope else None
-        text, payload = blocks.answer_blocks(answer, answer_id, described, self.native_blocks)
-        client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=payload)
+        self._post(
+            client.chat_postEphemeral, answer, answer_id, _described(scope),
+            channel=channel, user=user,
+        )  # fmt: skip
 
     def table_command(
         self, ack, command: Command, arguments: str, channel: str, user: str, client
@@ -328,13 +320,13 @@ class SlackBot:
     def scope_command(self, invocation: Invocation, channel: str, user: str) -> str:
         """`scope` shows this channel's scope, `scope clear` lifts it, `scope source:"X"
         since:…` sets it (admins; the command table checked who asks)."""
-        words = invocation.arguments.split()
-        if not words:
+        action = scope_request(invocation)
+        if action == "show":
             scope = self.store.scope(channel)
             if scope is None:
                 return "This channel has no scope: its answers may cite the whole archive."
             return f"This channel's answers cite only {blocks.escape(scope.describe())}."
-        if words == ["clear"]:
+        if action == "clear":
             self.store.clear_scope(channel)
             return "Scope cleared: this channel's answers may cite the whole archive again."
         rest, filters, problem = _parse(invocation.arguments, None)
@@ -391,7 +383,12 @@ class SlackBot:
 
 def check_blocks(check: QuoteCheck, scope: ChannelScope | None) -> tuple[str, list[dict]]:
     """A quote check as Slack blocks: the verdict, the citations, the channel's scope."""
-    return blocks.answer_blocks(check.answer, None, scope.describe() if scope else None)
+    return blocks.answer_blocks(check.answer, None, _described(scope))
+
+
+def _described(scope: ChannelScope | None) -> str | None:
+    """The channel's scope as an answer's footer says it; None where there is none."""
+    return scope.describe() if scope else None
 
 
 def _parse(text: str, scope: ChannelScope | None) -> tuple[str, SearchFilters | None, str | None]:

@@ -8,19 +8,10 @@ lists are cut with a line saying how many more there are.
 
 from __future__ import annotations
 
-from bot.interfaces.slack_blocks import escape
+from bot.interfaces.slack_blocks import HELP_TEXT, NO_FEEDS, escape, feed_line, shorten
 
 SOURCES_SHOWN = 12
 FEEDS_SHOWN = 10
-_HOW_TO_ASK = "\n".join([
-    "• Mention the app in a channel, send it a DM, or open it in the assistant pane.",
-    "• `What did Asif say about Tora Bora?` — a person's words, quoted and cited.",
-    '• Narrow it: `since:2025-10-01`, `until:2025-10-31`, `source:"Geo News"`.',
-    "• `/newsdesk quotes NAME [about TOPIC]` — everything a person is quoted saying.",
-    "• `/newsdesk speakers [NAME]` — who the archive quotes, most quoted first.",
-    '• `/newsdesk who "QUOTE"` or the message menu\'s *Who said this?* — check a quote.',
-    "• Reply in an answer's thread to follow up: _when did he say it?_",
-])  # fmt: skip
 
 
 def home_view(overview: dict, recent: list[dict]) -> dict:
@@ -38,7 +29,7 @@ def home_view(overview: dict, recent: list[dict]) -> dict:
         _section("*Feeds*\n" + _feeds(overview["feeds"])),
         {"type": "divider"},
         _section("*Your last questions*\n" + _recent(recent)),
-        _section("*How to ask*\n" + _HOW_TO_ASK),
+        _section(HELP_TEXT),
     ]
     return {"type": "home", "blocks": blocks}
 
@@ -71,14 +62,8 @@ def _newest(rows: list[dict]) -> str:
 
 def _feeds(rows: list[dict]) -> str:
     if not rows:
-        return "_No feeds followed. An admin can add one: `/newsdesk feeds add URL`._"
-    lines = []
-    for row in rows[:FEEDS_SHOWN]:
-        line = f"• {escape(row['url'])} — {row['entries']} entries, last success "
-        line += escape(row["last_success"] or "never")
-        if row["last_error"]:
-            line += f"\n   :warning: last error: {escape(row['last_error'])}"
-        lines.append(line)
+        return f"_{NO_FEEDS}._"
+    lines = [feed_line(row) for row in rows[:FEEDS_SHOWN]]
     if len(rows) > FEEDS_SHOWN:
         lines.append(f"_…and {len(rows) - FEEDS_SHOWN} more feeds_")
     return "\n".join(lines)
@@ -95,4 +80,4 @@ def _recent(rows: list[dict]) -> str:
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text)}}

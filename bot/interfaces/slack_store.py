@@ -147,11 +147,6 @@ class SlackStore:
     def for_settings(cls, settings) -> SlackStore:
         return cls(database_url(settings.database_url, settings.slack_db))
 
-    @property
-    def shared(self) -> bool:
-        """True when replicas on other hosts can share this store (not a local SQLite file)."""
-        return self.engine.dialect.name != "sqlite"
-
     def first_sighting(self, event_id: str) -> bool:
         """True the first time an event id is seen, by any replica; False for retries."""
         claim = self._insert(seen_events).values(event_id=event_id, seen_at=time.time())

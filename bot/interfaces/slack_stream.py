@@ -103,34 +103,32 @@ class AnswerStream:
             else:
                 self._start_draft(self.streamed)
 
-    def finish(self, text: str, payload: list[dict], tail: list[dict], metadata: dict) -> str:
-        """Show the checked answer (`payload`; `tail` is what goes under streamed text);
-        returns the message's ts."""
+    def finish(self, text: str, payload: list[dict], tail: list[dict], metadata: dict) -> None:
+        """Show the checked answer (`payload`; `tail` is what goes under streamed text)."""
         if self._stream is not None and self._draft is None:
             try:
                 self._stream.stop(blocks=tail, metadata=metadata)
             except SlackApiError as error:
                 self.support.refused(error)
             ts = self._stream.ts
-            if ts and " ".join(self.streamed.split()) != " ".join(text.split()):
-                self.client.chat_update(
-                    channel=self.channel, ts=ts, text=text, blocks=payload, metadata=metadata
-                )
             if ts:
-                return ts
+                if " ".join(self.streamed.split()) != " ".join(text.split()):
+                    self.client.chat_update(
+                        channel=self.channel, ts=ts, text=text, blocks=payload, metadata=metadata
+                    )
+                return
         if self._draft is None:  # no word was streamed (the model failed): post it whole
-            posted = self.client.chat_postMessage(
+            self.client.chat_postMessage(
                 channel=self.channel,
                 thread_ts=self.thread_ts,
                 text=text,
                 blocks=payload,
                 metadata=metadata,
             )
-            return posted["ts"]
+            return
         self.client.chat_update(
             channel=self.channel, ts=self._draft.ts, text=text, blocks=payload, metadata=metadata
         )
-        return self._draft.ts
 
     def _start_draft(self, so_far: str = "") -> None:
         placeholder_text, placeholder = blocks.placeholder_blocks()
