@@ -143,7 +143,9 @@ def main() -> None:
         action="store_true",
         help="vary each ranking weight of bot.answer.said, report each",
     )
+    reuters.add_corpus_argument(parser)
     args = parser.parse_args()
+    reuters.use(args.corpus)
     if args.tune:
         tune()
         return

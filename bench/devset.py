@@ -372,7 +372,9 @@ def not_on_topic(golds, by_person, texts, frequency, nlp, rng, want: int) -> lis
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=SUBSET)
+    reuters.add_corpus_argument(parser)
     args = parser.parse_args()
+    reuters.use(args.corpus)
     devset = build(args.articles)
     DEVSET.write_text(json.dumps(devset, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {DEVSET}: {len(devset['questions'])} questions {devset['kinds']}")

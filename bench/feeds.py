@@ -51,7 +51,9 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=20)
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--interval", type=float, default=2.0)
+    reuters.add_corpus_argument(parser)
     args = parser.parse_args()
+    reuters.use(args.corpus)
     records = [r for r in reuters.records(limit=args.feeds * args.entries * 2) if r["body"]]
     site = Site()
     server, base = serve(site)

@@ -53,6 +53,7 @@ SAMPLES = (FIRST, SECOND)
 
 
 def _pool() -> list[dict]:
+    """The stories a sample is drawn from (the full corpus: `reuters.use` it first)."""
     return [
         record
         for record in reuters.records(offset=FIRST_RECORD)
@@ -60,20 +61,32 @@ def _pool() -> list[dict]:
     ]
 
 
-def drawn_records(sample: Sample) -> list[dict]:
-    """The sample's records, in the order they were drawn; a later sample never repeats an
-    earlier one's stories."""
+def draw(sample: Sample) -> list[str]:
+    """Draw the sample's story ids from the full corpus, in the order drawn; a later sample
+    never repeats an earlier one's stories. Run once, when a sample's table is begun: its
+    gold file then keeps the ids in this order (`drawn_ids`)."""
     pool = _pool()
     for earlier in SAMPLES[: SAMPLES.index(sample)]:
         taken = {r["id"] for r in random.Random(earlier.seed).sample(pool, earlier.size)}
         pool = [r for r in pool if r["id"] not in taken]
-    return random.Random(sample.seed).sample(pool, sample.size)
+    return [r["id"] for r in random.Random(sample.seed).sample(pool, sample.size)]
+
+
+def drawn_ids(sample: Sample) -> list[str]:
+    """The sample's story ids in the order `draw` gave them: the gold file's keys."""
+    return list(json.loads(sample.gold_file.read_text()))
+
+
+def drawn_records(sample: Sample) -> list[dict]:
+    """The sample's records, in the order drawn (the repo's Reuters sample holds them)."""
+    found = reuters.by_id(drawn_ids(sample))
+    return [found[record_id] for record_id in drawn_ids(sample)]
 
 
 def sample_articles(sample: Sample) -> list[Article]:
     """The sample as newsdesk reads it: records first, then plain title-line files."""
     records = drawn_records(sample)
-    parsed = ParsedFile(reuters.CORPUS)
+    parsed = ParsedFile(reuters.chosen())
     for record in records[: sample.as_records]:
         _add_record(record, record["id"], record["id"], parsed)
     articles = list(parsed.articles)

@@ -142,14 +142,10 @@ REUTERS_IDS = {case[0] for case in CASES if case[0].startswith("reuters-")}
 @pytest.fixture(scope="module")
 def quotes_by_article() -> dict[str, tuple[Article, list]]:
     articles = [a for name in (SEED_NOV, SEED_OCT) for a in read(SEEDS_DIR / name)]
-    if reuters.available():
-        parsed = ParsedFile(reuters.CORPUS)
-        for record in reuters.records():
-            if record["id"] in REUTERS_IDS:
-                _add_record(record, record["id"], record["id"], parsed)
-                if len(parsed.articles) == len(REUTERS_IDS):
-                    break
-        articles += parsed.articles
+    parsed = ParsedFile(reuters.SAMPLE)
+    for record_id, record in reuters.by_id(REUTERS_IDS).items():
+        _add_record(record, record_id, record_id, parsed)
+    articles += parsed.articles
     extracted = QuoteExtractor().extract(articles)
     return {a.id: (a, quotes) for a, quotes in zip(articles, extracted, strict=True)}
 
@@ -172,8 +168,6 @@ def speaker_at(quotes: list, position: int) -> str | None:
 
 @pytest.mark.parametrize(("article_id", "prefix", "expected"), CASES)
 def test_speaker_of_a_sentence(quotes_by_article, article_id, prefix, expected):
-    if article_id not in quotes_by_article:
-        pytest.skip("Reuters corpus not present")
     article, quotes = quotes_by_article[article_id]
     assert speaker_of(article, quotes, prefix) == expected
 
@@ -196,8 +190,6 @@ def test_held_out_tables_name_sentences_of_their_stories(sample):
     """Each hand-read speaker of `bench/heldout_*.json` points at a sentence its story
     still has (a new sentence splitter must keep the tables' figures meaningful), and the
     sample holds the 100+ quotes its figures claim."""
-    if not reuters.available():
-        pytest.skip("Reuters corpus not present")
     articles = heldout.sample_articles(sample)
     table = heldout.gold(sample, articles)  # raises LookupError naming a lost sentence
     assert {a.id for a in articles} == set(table)

@@ -17,8 +17,6 @@ from .conftest import make_settings, run_cli
 SHARE_BAR = "Get our apps Connect with us Facebook Twitter Instagram WhatsApp"
 TICKER = "KSE-100 118,432.10 +1.2% USD/PKR 280.15 -0.05 Gold 4,120.50 +0.8%"
 
-needs_reuters = pytest.mark.skipif(not reuters.available(), reason="Reuters corpus not present")
-
 
 def scraped_records(count: int, offset: int = 1000) -> list[dict]:
     """Reuters stories as a scraper returns them: one line, share bar and ticker glued on."""
@@ -61,7 +59,6 @@ def test_stripping_never_empties_an_article():
     assert stripped.text == TICKER and removed == []
 
 
-@needs_reuters
 def test_a_share_bar_repeated_across_20_articles_is_neither_indexed_nor_quoted(tmp_path: Path):
     folder = tmp_path / "scrape"
     folder.mkdir()
@@ -84,7 +81,6 @@ def test_a_share_bar_repeated_across_20_articles_is_neither_indexed_nor_quoted(t
     assert all("Connect with us" not in c.quote for c in answer.citations)
 
 
-@needs_reuters
 def test_ingest_json_reports_what_was_stripped(tmp_path: Path):
     folder = tmp_path / "scrape"
     reuters.write_jsonl(folder / "scrape.jsonl", scraped_records(8))

@@ -54,8 +54,6 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
-    if not reuters.available():
-        pytest.skip("the Reuters corpus (../shared/corpora/reuters21578.jsonl.gz) is not here")
     folder = tmp_path_factory.mktemp("reuters")
     reuters.write_jsonl(folder / "reuters.jsonl", list(reuters.records(SAMPLE)))
     return folder

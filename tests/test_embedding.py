@@ -17,10 +17,9 @@ def real_sentences(limit: int = 200) -> list[str]:
     for path in sorted(SEEDS_DIR.iterdir()):
         for article in read_articles(path, SEEDS_DIR, 10**7).articles:
             texts += [article.text[s:e] for s, e in sentence_spans(article.text)]
-    if reuters.available():
-        for record in reuters.records(80):
-            body = " ".join(record["body"].split())
-            texts += [body[s:e] for s, e in sentence_spans(body)][:3]
+    for record in reuters.records(80):
+        body = " ".join(record["body"].split())
+        texts += [body[s:e] for s, e in sentence_spans(body)][:3]
     return texts[:limit]
 
 

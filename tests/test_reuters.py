@@ -13,10 +13,7 @@ from retrieval.ingest.boilerplate import is_non_prose
 from .conftest import assert_grounded, make_settings
 
 SAMPLE = 120
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not reuters.available(), reason="Reuters corpus not present"),
-]
+pytestmark = pytest.mark.slow
 
 
 def reader_paragraphs(body: str) -> list[str]:
