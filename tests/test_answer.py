@@ -54,6 +54,12 @@ def test_follow_up_when_is_answered_from_the_previous_turn(seeded):
     assert_grounded(seeded, answer)
 
 
+def test_a_follow_up_with_no_earlier_turn_is_refused_not_a_crash(seeded):
+    """A fresh `newsdesk ask "When did he say it?"`: the pronoun names nobody."""
+    answer = seeded.ask("When did he say it?")
+    assert not answer.found and answer.citations == ()
+
+
 def test_follow_up_question_keeps_the_topic(seeded):
     conversation = Conversation()
     seeded.ask("What did Tarar say about the talks?", conversation)

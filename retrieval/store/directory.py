@@ -56,8 +56,11 @@ class SpeakerDirectory:
         word of one: two reads by id (surname records name their bearers), however often
         they are quoted, and no filter over the manifest (~140 ms at 700,000 articles).
         A record may outlive its speaker's last article: check the quote lookup."""
+        keys = [key for key in keys if key]
+        if not keys:  # a pronoun with nothing before it ("when did he say it?")
+            return []
         self._ensure_records()
-        surnames = {key.split()[-1] for key in keys if key} | set(keys)  # "best buy" too
+        surnames = {key.split()[-1] for key in keys} | set(keys)  # "best buy" too
         bearers = self.articles.get(ids=[SURNAME_PREFIX + s for s in surnames],
                                     include=["metadatas"])  # fmt: skip
         wanted = set(keys).union(*(_keys_of(meta) for meta in bearers["metadatas"]))
