@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import reuters
+from bench import general, reuters
 from bench.common import RESULTS, bench_settings, report
 from bench.devset import _COMPANY_WORDS, DEVSET
 from bot.answer.types import Answer, Conversation
@@ -126,6 +126,27 @@ def misattributed(item: dict, answer: Answer) -> int:
     return wrong
 
 
+def general_row(desk: Newsdesk, item: dict, answer: Answer, spans: list) -> dict:
+    """A general question's row (`bench.general`): no person, so no misattribution to count."""
+    wanted = [s["article_id"] for s in item["sentences"]]
+    texts = {i: a.text for i, a in desk.store.get_articles(wanted).items()}
+    return {
+        "id": item["id"],
+        "set": item["set"],
+        "shape": item["shape"],
+        "answerable": item["answerable"],
+        "kind": item["kind"],
+        "question": item["question"],
+        "found": answer.found,
+        "correct": general.correct(item, answer, spans, texts),
+        "exact": all(exact for *_, exact in spans),
+        "citations": len(spans),
+        "misattributed": 0,
+        "answer": answer.text,
+        "speakers": [c.speaker for c in answer.citations],
+    }
+
+
 def _same(asked: str, name: str) -> bool:
     """One person, however written ("Leao Franco", "Jorge Luis Leao Franco"): same surname.
     A name ending in a company word ("Bache Securities said") is not a person to compare."""
@@ -137,7 +158,9 @@ def _same(asked: str, name: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show", type=int, default=0, help="print N answers to read by hand")
-    parser.add_argument("--kinds", default="", help="only these kinds (comma-separated)")
+    parser.add_argument(
+        "--kinds", default="", help="only kinds starting so (comma-separated; 'general:')"
+    )
     parser.add_argument(
         "--tune",
         action="store_true",
@@ -151,8 +174,11 @@ def main() -> None:
         return
     devset = json.loads(DEVSET.read_text())
     items = devset["questions"]
+    items += general.load(general.DEVELOPMENT, "general") + general.load(
+        (general.UNTOUCHED,), "untouched"
+    )
     if args.kinds:
-        items = [q for q in items if q["kind"] in args.kinds.split(",")]
+        items = [q for q in items if q["kind"].startswith(tuple(args.kinds.split(",")))]
     desk = prepare(devset["subset"])
     desk.warm_up()
     rows, timings = [], []
@@ -161,6 +187,9 @@ def main() -> None:
         answer = ask(desk, item)
         timings.append(time.perf_counter() - started)
         spans = cited_spans(desk, answer)
+        if "set" in item:
+            rows.append(general_row(desk, item, answer, spans))
+            continue
         rows.append(
             {
                 "id": item["id"],
@@ -233,13 +262,16 @@ def tune() -> None:
 
 
 def summarise(rows: list[dict], timings: list[float], devset: dict) -> None:
+    every_row = rows
+    general_table, general_figures = general.summarise([r for r in rows if "set" in r])
+    rows = [r for r in rows if "set" not in r]
     answerable = [r for r in rows if r["kind"] in ANSWERABLE]
     unanswerable = [r for r in rows if r["kind"] not in ANSWERABLE]
     answered = sum(r["correct"] for r in answerable)
     refused = sum(r["correct"] for r in unanswerable)
-    citations = sum(r["citations"] for r in rows)
-    exact = sum(r["citations"] for r in rows if r["exact"])
-    wrong_mouth = sum(r["misattributed"] for r in rows)
+    citations = sum(r["citations"] for r in every_row)
+    exact = sum(r["citations"] for r in every_row if r["exact"])
+    wrong_mouth = sum(r["misattributed"] for r in every_row)
     refusals = [r for r in rows if not r["found"]]
     true_refusals = sum(r["kind"] not in ANSWERABLE for r in refusals)
     precision = true_refusals / len(refusals) if refusals else 1.0
@@ -260,7 +292,8 @@ def summarise(rows: list[dict], timings: list[float], devset: dict) -> None:
         "misattributed_citations": wrong_mouth,
         "by_kind": {k: f"{right_by_kind[k]}/{n}" for k, n in sorted(by_kind.items())},
         "ask_seconds_median": round(sorted(timings)[len(timings) // 2], 3),
-        "rows": rows,
+        "general": general_figures,
+        "rows": every_row,
     }
     pct = _pct
     typed = [r for r in rows if r["kind"] in TYPED]
@@ -275,6 +308,7 @@ def summarise(rows: list[dict], timings: list[float], devset: dict) -> None:
             ("exact quotes", pct(exact, citations), "100%"),
             ("misattributed citations", str(wrong_mouth), "0"),
             *((f"  {kind}", figures["by_kind"][kind], "") for kind in sorted(by_kind)),
+            *general_table,
         ],
         figures,
     )
@@ -290,6 +324,8 @@ def by_phrasing(rows: list[dict]) -> None:
     misattributed citations (`bench.phrasings`)."""
     about_person = [r for r in rows if r["kind"] in {"said"} | PERSON_REFUSALS]
     phrasings = list(dict.fromkeys(r["phrasing"] for r in about_person))
+    if not phrasings:
+        return
     width = max(len(p) for p in phrasings)
     print(f"\n{'phrasing':<{width}}  {'said answered':>16}  {'refused':>16}  misattributed")
     figures = {}
