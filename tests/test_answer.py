@@ -83,3 +83,30 @@ def test_pronoun_speaker_is_named_in_brackets_while_the_quote_stays_exact(seeded
     quote = next(c.quote for c in answer.citations if c.n == n)
     assert quote.startswith("He said the “war mongers")
     assert_grounded(seeded, answer)
+
+
+def test_a_body_that_reacted_is_answered_from_passages_naming_it(seeded):
+    """ "How did the UN react…" asks about an action as much as words: a failed speech
+    parse no longer refuses ("No article quotes United Nations react"); the passage that
+    says how the UN reacted is cited, and no one else's words are given for the UN's."""
+    answer = seeded.ask("How did the United Nations react to the collapse of the talks?")
+    assert answer.found
+    assert "United Nations voiced concern" in answer.citations[0].quote
+    assert all("United Nations" in c.quote for c in answer.citations)
+    assert_grounded(seeded, answer)
+
+
+def test_the_latest_on_a_story_cites_the_newest_article_first(seeded):
+    answer = seeded.ask("latest on the talks between Pakistan and Afghanistan")
+    dates = [c.published for c in answer.citations]
+    assert answer.found and dates[0] == max(dates)
+    assert dates[0].isoformat() == "2025-11-26" and len(set(dates)) > 1
+
+
+def test_asking_for_the_words_of_someone_never_quoted_still_refuses(seeded):
+    for question in [
+        "What did Vladimir Putin say about the talks?",
+        "any quotes from vladimir putin on the talks",
+    ]:
+        answer = seeded.ask(question)
+        assert not answer.found and answer.citations == (), question

@@ -6,8 +6,10 @@ import pytest
 
 from bot.answer.question import (
     analyse,
+    demands_words,
     extract_filters,
     is_follow_up,
+    name_head,
     split_quotes_command,
     without_person,
 )
@@ -74,3 +76,38 @@ def test_a_follow_up_may_name_a_new_topic_but_not_a_new_person():
 def test_the_quotes_command_reads_like_speech():
     assert split_quotes_command(" Asif about the Taliban ") == ("Asif", "the Taliban")
     assert split_quotes_command("Khawaja Asif") == ("Khawaja Asif", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "demands"),
+    [
+        ("What did Asif say about Tora Bora?", True),
+        ("Asif's comments on the Taliban", True),
+        ("any quotes from asif on trade", True),
+        ("How did the United Nations react to the collapse of the talks?", False),
+        ("What did the company agree to?", False),
+        ("According to the Khost governor's spokesman, how were the strikes carried out?", False),
+    ],
+)
+def test_only_questions_that_ask_for_words_are_final_on_the_speech_path(text, demands):
+    assert demands_words(text) is demands
+
+
+@pytest.mark.parametrize(
+    ("asked", "head"),
+    [
+        ("the United Nations react", "nations"),
+        ("Khawaja Asif", "asif"),
+        ("S&P cut", "s&p"),
+        ("vladimir putin", "putin"),
+        ("officials", "officials"),
+    ],
+)
+def test_the_word_a_passage_must_hold_to_name_whom_a_question_asks_about(asked, head):
+    assert name_head(asked) == head
+
+
+def test_latest_questions_are_read_as_such():
+    assert analyse("latest on the GenCorp bid").asks_latest
+    assert analyse("what's new with OPEC output").asks_latest
+    assert not analyse("What did Asif say about Tora Bora?").asks_latest

@@ -19,7 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.answer.citing import cite, quote_span, shown, terms
-from bot.answer.question import Question, analyse, is_follow_up, substitute_person
+from bot.answer.question import (
+    Question,
+    analyse,
+    is_follow_up,
+    name_head,
+    substitute_person,
+    words_in,
+)
 from bot.answer.router import Routed, Router
 from bot.answer.said import SpeechAnswerer
 from bot.answer.types import Answer, Citation, Conversation, Turn
@@ -119,10 +126,15 @@ class ExtractiveAnswerer:
         if routed.evidence.found:
             best = routed.evidence.best_similarity
             candidates = self._candidates(routed.hits)
-            ranked = _rank(candidates, routed.parsed, best, self.settings.min_relevance)
+            if routed.asked:
+                candidates = naming(candidates, routed.asked)
+            floor = self.settings.min_relevance
+            ranked = _rank(candidates, routed.parsed, best, floor, by_words=bool(routed.asked))
+            if routed.parsed.asks_latest:
+                ranked = newest_first(ranked)
             chosen, extra = _select(ranked, self.settings.max_citations)
         if not chosen:
-            return self.no_evidence(question, standalone)
+            return routed.refusal or self.no_evidence(question, standalone)
         citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
         more = [_citation(n, c) for n, c in enumerate(extra[:MORE_SOURCES], start=len(chosen) + 1)]
         lines = [
@@ -182,6 +194,20 @@ class ExtractiveAnswerer:
         return candidates
 
 
+def naming(candidates: list[_Candidate], asked: str) -> list[_Candidate]:
+    """The sentences that name whom a refused speech question asked about (by the head word
+    of the name: "Nations" of "the United Nations", "Asif" of "Khawaja Asif") and are no
+    one's quotation: the person's own quotes were judged by the speech path already, and
+    another person's words are never given for theirs."""
+    head = name_head(asked)
+    return [
+        c
+        for c in candidates
+        if head in words_in(c.article.text[c.start : c.end])
+        and (c.quote is None or c.quote.speaker is None)
+    ]
+
+
 def _person_of(earlier: Question, answer: Answer) -> str | None:
     """The person a follow-up's pronoun means: whom the previous answer quoted, by the
     archive's full name, else the name the previous question used."""
@@ -192,11 +218,17 @@ def _person_of(earlier: Question, answer: Answer) -> str | None:
 
 
 def _rank(
-    candidates: list[_Candidate], question: Question, best_similarity: float, threshold: float
+    candidates: list[_Candidate],
+    question: Question,
+    best_similarity: float,
+    threshold: float,
+    by_words: bool = False,
 ) -> list[tuple[float, _Candidate]]:
     """Score sentences by topic coverage and passage rank (and, for speech questions, by
     being a quotation). Eligible: sentences sharing the question's topic words; or, for a
-    paraphrase no word matches, the top passage when it is semantically close."""
+    paraphrase no word matches, the top passage when it is semantically close (not when
+    `by_words`: a refused speech question's passages must name its topic, since they were
+    found by the person's name as much as by the topic)."""
     sentence_terms = [terms(c.article.text[c.start : c.end]) for c in candidates]
     idf = {
         term: math.log(1 + len(candidates) / (1 + sum(term in s for s in sentence_terms)))
@@ -207,7 +239,7 @@ def _rank(
     scored: list[tuple[float, float, _Candidate]] = []
     for candidate, words in zip(candidates, sentence_terms, strict=True):
         coverage = sum(idf[t] for t in question.terms if t in words) / total_weight
-        paraphrase = strong_semantic and candidate.passage_score == 1.0
+        paraphrase = strong_semantic and candidate.passage_score == 1.0 and not by_words
         if question.terms and coverage == 0 and not paraphrase:
             continue
         quoted = "“" in candidate.article.text[candidate.start : candidate.end]
@@ -222,6 +254,26 @@ def _rank(
         scored = [item for item in scored if item[1] > 0]
     scored.sort(key=lambda item: item[0], reverse=True)
     return [(score, candidate) for score, _, candidate in scored]
+
+
+def newest_first(ranked: list[tuple[float, _Candidate]]) -> list[tuple[float, _Candidate]]:
+    """ "The latest on X": of the sentences close enough to cite (`KEEP_WITHIN` of the best),
+    each story's best, newest story first, all given the best score so the newest leads;
+    the rest keep their rank after them. Undated stories go last."""
+    if not ranked:
+        return ranked
+    best = ranked[0][0]
+    leading: dict[str, tuple[float, _Candidate]] = {}
+    rest = []
+    for score, candidate in ranked:
+        if score >= KEEP_WITHIN * best and candidate.article.id not in leading:
+            leading[candidate.article.id] = (best, candidate)
+        else:
+            rest.append((score, candidate))
+    by_date = sorted(
+        leading.values(), key=lambda item: item[1].article.published or dt.date.min, reverse=True
+    )
+    return by_date + rest
 
 
 def _holds(candidate: _Candidate, labels: frozenset[str]) -> bool:

@@ -24,6 +24,7 @@ _ASK_VERBS = (
     "add|comment|argue|predict|expect|write|state|declare|promise|insist|suggest|believe|"
     "feel|admit|deny|reveal|reply|urge|stress|note|have to say|had to say"
 )
+_ASK_VERB_SET = frozenset(re.findall(r"[a-z]+", _ASK_VERBS))
 _PRONOUNS = re.compile(r"\b(he|she|they|him|her|them|his|it|that|this|those|these)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his)\b", re.I)
 _ASKED_PERSON = re.compile(
@@ -42,6 +43,11 @@ _ACCORDING_TO = re.compile(
 _TOPIC = re.compile(r"\b(?:about|on|regarding|concerning|over|of)\s+(?P<topic>.+?)[?.!]*\s*$", re.I)
 _SPEECH_QUESTION = re.compile(
     rf"\b(?:{_ASK_VERBS}|quote|view|statement|remark|reaction|position)s?\b", re.I
+)
+_LATEST = re.compile(
+    r"\b(?:latest|newest|most recent|recent(?:ly)?|any (?:news|update)|updates? on|"
+    r"what'?s new)\b",
+    re.I,
 )
 _WHEN = re.compile(r"^\s*(?:when|what date|on what day|which day)\b", re.I)
 # What kind of entity answers a question, by how it opens (spaCy's labels, stored at ingest).
@@ -68,6 +74,7 @@ class Question:
     has_pronoun: bool
     has_proper_name: bool
     answer_types: frozenset[str] = frozenset()  # entity labels that answer it: {"DATE", …}
+    asks_latest: bool = False  # "the latest on X": the newest story first
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -94,6 +101,7 @@ def analyse(text: str) -> Question:
         has_pronoun=bool(_PRONOUNS.search(text)),
         has_proper_name=bool(re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", text.strip())),
         answer_types=answer_types(text),
+        asks_latest=bool(_LATEST.search(text)),
     )
 
 
@@ -135,6 +143,40 @@ def asks_words_plainly(text: str) -> bool:
     question is about an event ("When did UAL add flights?") unless it does: "add" and
     "file" are speech verbs, but there they are the event."""
     return bool(_PLAINLY_SPEECH.search(text))
+
+
+_DEMANDS_WORDS = re.compile(
+    r"\b(?:say|says|said|saying|tell|tells|told|quote[sd]?|comment(?:s|ed)?|remarks?|"
+    r"statements?|words|views?|spoke|speak|speaks)\b",
+    re.I,
+)
+
+
+def demands_words(text: str) -> bool:
+    """Asks for someone's words and nothing else: "what did X say", "X's comments on Y".
+    "How did X react", "what did X agree to", "according to X, how…" ask about what X
+    did or what happened as much as about words, so passages may answer them too."""
+    return bool(_DEMANDS_WORDS.search(text))
+
+
+_NAME_WORD = re.compile(r"[\w&][\w&.'’-]*")
+
+
+def words_in(text: str) -> set[str]:
+    """The words of a text as a name is looked for in it, lower case ("S&P", "U.N." whole)."""
+    return {word.lower().rstrip(".'’") for word in _NAME_WORD.findall(text)}
+
+
+def name_head(asked: str) -> str:
+    """The word a sentence must hold to name whom a question asks about: the last
+    capitalised word of the name ("Nations" of "the United Nations react"), or in a name
+    typed in lower case its last word that is no question word; "" when there is none."""
+    words = [w.rstrip(".'’") for w in _NAME_WORD.findall(asked)]
+    capitalised = [w for w in words if w[:1].isupper() and w.lower() not in STOPWORDS]
+    if capitalised:
+        return capitalised[-1].lower()
+    plain = [w for w in words if w.lower() not in STOPWORDS and w.lower() not in _ASK_VERB_SET]
+    return plain[-1].lower() if plain else ""
 
 
 def without_person(question: Question) -> Question:

@@ -1,19 +1,25 @@
 """One routing of a question into evidence, shared by the extractive and generative answerers.
 
-A question about a person's words goes to the quote index first (`bot.answer.said`): the
-answer is that person's quotes, or "no article quotes X". Any other question, or one whose
-person the archive does not know as a speaker, searches passages, and the relevance floor
-and the unknown-word test (`bot.answer.evidence`) decide whether they are evidence at all.
+A question that asks for someone's words ("what did X say", "X's comments on Y") about a
+person the archive quotes goes to the quote index (`bot.answer.said`): the answer is that
+person's quotes, or "X is quoted, but never about Y". Any other question searches passages,
+and the relevance floor and the unknown-word test (`bot.answer.evidence`) decide whether they
+are evidence at all. A failed speech parse never refuses for the whole system: when the
+question does not ask for words in so many words ("Why did S&P cut the rating?", "How did the
+UN react?"), or names someone the archive does not quote, passages compete, and the name
+asked stays a constraint (`Routed.asked`): a cited sentence names them, so nobody else's words
+are given for theirs. Only when the passages hold nothing does the speech path's refusal
+stand.
 The extractive answerer renders what comes back; the generative one phrases it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.answer.evidence import Evidence, judge
-from bot.answer.question import Question
-from bot.answer.said import SpeechAnswerer
+from bot.answer.question import Question, demands_words, name_head
+from bot.answer.said import SpeechAnswerer, SpeechRoute
 from bot.answer.types import Answer
 from bot.settings import AnswerSettings
 from retrieval.search import Searcher
@@ -24,12 +30,15 @@ NOTHING_FOUND = Evidence(found=False)
 
 @dataclass(frozen=True)
 class Routed:
-    """Where a question led: a person's quotes (`spoken`), or passages and their verdict."""
+    """Where a question led: a person's quotes (`spoken`), or passages and their verdict;
+    `refusal` is the speech path's answer when the passages hold nothing."""
 
     parsed: Question
     spoken: Answer | None = None
     hits: list[Hit] = field(default_factory=list)
     evidence: Evidence = NOTHING_FOUND
+    asked: str = ""  # a refused speech question's person: the passages cited name them
+    refusal: Answer | None = None
 
     @property
     def found(self) -> bool:
@@ -45,9 +54,21 @@ class Router:
     def route(
         self, question: str, parsed: Question, standalone: str, filters: SearchFilters | None
     ) -> Routed:
-        spoken, parsed = self.speech.route(question, parsed, standalone, filters)
-        if spoken is not None:
-            return Routed(parsed, spoken=spoken)
+        speech = self.speech.route(question, parsed, standalone, filters)
+        spoken, linked = speech.answer, speech.question
+        if spoken is not None and (spoken.found or self._final(speech)):
+            return Routed(linked, spoken=spoken)
+        asked = ""
+        if spoken is not None:  # the speech path refused: passages compete, naming the person
+            if not name_head(speech.asked):
+                return Routed(linked, spoken=spoken)
+            asked, linked = speech.asked, replace(linked, person_names=())
         hits = self.searcher.search(standalone, self.settings.top_k, filters)
-        verdict = judge(parsed, hits, self.searcher, self.settings.min_relevance)
-        return Routed(parsed, hits=hits, evidence=verdict)
+        verdict = judge(linked, hits, self.searcher, self.settings.min_relevance)
+        return Routed(linked, hits=hits, evidence=verdict, asked=asked, refusal=spoken)
+
+    @staticmethod
+    def _final(speech: SpeechRoute) -> bool:
+        """A speech refusal is the answer when the question asks for words in so many words
+        ("what did X say", "X's comments") of someone the archive quotes."""
+        return speech.speaker_known and demands_words(speech.question.text)

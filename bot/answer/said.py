@@ -101,6 +101,23 @@ class RankedQuote:
         return self.names_topic or self.similarity >= SIMILARITY_ON_TOPIC
 
 
+@dataclass(frozen=True)
+class SpeechRoute:
+    """Where a question about a person's words led: their answer (None: not a question
+    the quote index answers), the question read with the person, and whether the archive
+    quotes that person at all (a refusal about someone it quotes is final; about a name
+    it does not know, passages may still answer)."""
+
+    answer: Answer | None
+    question: Question
+    asked: str = ""  # the name as the question wrote it
+    speakers: tuple[Speaker, ...] = ()  # whom the archive quotes by that name: none, unknown
+
+    @property
+    def speaker_known(self) -> bool:
+        return bool(self.speakers)
+
+
 class SpeechAnswerer:
     """Answers what a named person said, from the quote index only."""
 
@@ -151,9 +168,10 @@ class SpeechAnswerer:
 
     def route(
         self, question: str, parsed: Question, standalone: str, filters: SearchFilters | None
-    ) -> tuple[Answer | None, Question]:
-        """The one routing of questions about a person, shared by both answerers:
-        (X's answer, or None to search passages; the question to search them with).
+    ) -> SpeechRoute:
+        """The one routing of questions about a person, shared by both answerers: X's
+        answer (None: search passages), the question read with X, and whether the archive
+        quotes X at all.
 
         X is whoever the question's words name among the archive's speakers (`link`); a
         name the archive does not know is answered "no article quotes X", unless it is no
@@ -164,14 +182,19 @@ class SpeechAnswerer:
         )
         link = self.link(parsed) if about_words else None
         if link is not None and not link.speakers:
-            return self.not_quoted(question, standalone, link.asked), parsed
+            refusal = self.not_quoted(question, standalone, link.asked)
+            return SpeechRoute(refusal, parsed, link.asked)
         if link is not None:
             linked = as_linked(parsed, link)
-            return self.answer(question, linked, standalone, filters, link), linked
+            spoken = self.answer(question, linked, standalone, filters, link)
+            return SpeechRoute(spoken, linked, link.asked, link.speakers)
         if not parsed.asks_person:
-            return None, parsed
+            return SpeechRoute(None, parsed)
         spoken = self.answer(question, parsed, standalone, filters)
-        return (spoken, parsed) if spoken is not None else (None, without_person(parsed))
+        if spoken is None:
+            return SpeechRoute(None, without_person(parsed))
+        asked = parsed.person_names[0]
+        return SpeechRoute(spoken, parsed, asked, tuple(self.resolve(asked)))
 
     def link(self, question: Question) -> Link | None:
         """The archive's speakers the question asks about, found by looking its words up
