@@ -281,3 +281,17 @@ def test_cli_and_repl_use_the_model_named_in_the_environment(model, tmp_path):
     assert "draft:" in repl.stdout and model.requests[-1]["stream"] is True
     after_draft = repl.stdout.split("draft:", 1)[1]
     assert "29 October 2025 · ¶" in after_draft  # the checked answer's citations follow
+
+
+def test_a_body_that_reacted_is_phrased_only_from_passages_naming_it(seeded, model):
+    """A refused speech parse lets passages answer, but the model sees only those naming
+    whom the question asked about: no one else's words can be given for the UN's."""
+    model.script = lambda request: Reply(
+        f"The UN voiced concern [{passage_number(request, 'United Nations voiced concern')}]."
+    )
+    answer = generative(seeded, model).ask(
+        "How did the United Nations react to the collapse of the talks?"
+    )
+    assert answer.found and "United Nations voiced concern" in answer.citations[0].quote
+    sent = model.user_text()
+    assert "United Nations" in sent and sent.count("<passage ") == 1

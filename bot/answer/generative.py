@@ -131,8 +131,16 @@ class GenerativeAnswerer:
                                    lambda: spoken, conversation, filters)  # fmt: skip
         if not routed.found:
             return self.extractive.no_evidence(question, standalone)
-        passages = [self._chunk_passage(hit) for hit in routed.hits]
         compose = lambda: self.extractive.compose(question, standalone, routed)  # noqa: E731
+        hits = routed.hits
+        if routed.asked:  # a refused speech question: only passages naming the person answer
+            composed = compose()
+            if not composed.found:
+                return composed
+            hits = _holding(hits, composed.citations)
+            if not hits:  # cited across a passage's edge: the extractive answer is the answer
+                return composed
+        passages = [self._chunk_passage(hit) for hit in hits]
         return self._generated(
             question, standalone, passages, on_token, compose, conversation, filters
         )
@@ -307,3 +315,9 @@ def quotations(spoken: Answer) -> list[Passage]:
         Passage(c.title, c.published, c.quote, lambda n, _claims, c=c: replace(c, n=n))
         for c in sources
     ]
+
+
+def _holding(hits: list[Hit], citations: tuple[Citation, ...]) -> list[Hit]:
+    """The passages that hold a sentence the extractive answer cited: what the model may
+    phrase when only some passages may answer (those naming whom the question asked about)."""
+    return [h for h in hits if any(c.quote in h.chunk.text for c in citations)]
