@@ -25,7 +25,7 @@ from retrieval.index.lexical import index_directory
 from retrieval.ingest.feed_registry import Feed, FeedRegistry
 from retrieval.ingest.feeds import FeedPoller, FeedPolling, PollReport
 from retrieval.ingest.pipeline import Ingestor
-from retrieval.ingest.report import IngestReport, ProgressCallback
+from retrieval.ingest.report import IngestReport, IngestStopped, ProgressCallback
 from retrieval.ingest.watch import ArticleWatcher
 from retrieval.search import Searcher
 from retrieval.store import ChunkStore
@@ -42,6 +42,8 @@ class Newsdesk:
         self._suggested: tuple[str, list[dict]] | None = None
         self._last_query = time.monotonic()
         self._warmer: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self.interrupted: IngestStopped | None = None  # the ingest a stop cut short
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -62,7 +64,7 @@ class Newsdesk:
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.settings, self.store, self.embedder)
+        return Ingestor(self.settings, self.store, self.embedder, stop=self._stopping)
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
@@ -147,15 +149,30 @@ class Newsdesk:
         on_progress: ProgressCallback | None = None,
         roots: Iterable[Path] | None = None,
     ) -> IngestReport:
+        return self._write(
+            lambda: self.ingestor.ingest(paths, on_progress=on_progress, roots=roots)
+        )
+
+    def stop_writing(self) -> None:
+        """Stop this process's ingests, for a clean shutdown (SIGINT, SIGTERM): the one under
+        way raises `IngestStopped` once the batch it is writing is in, and any later one at
+        once. From any thread, but not from a signal handler: the thread it interrupts may
+        hold the lock this takes."""
+        self._stopping.set()
+
+    def _write(self, ingest: Callable[[], IngestReport]) -> IngestReport:
+        """One ingest at a time; the first one a stop cuts short is kept in `interrupted`."""
         with self._write_lock:
-            return self._keep_lexical_current(
-                self.ingestor.ingest(paths, on_progress=on_progress, roots=roots)
-            )
+            try:
+                report = ingest()
+            except IngestStopped as stopped:
+                self.interrupted = self.interrupted or stopped
+                raise
+            return self._keep_lexical_current(report)
 
     def forget(self, paths: Iterable[Path]) -> IngestReport:
         """Drop the articles of deleted files (or of files under deleted folders)."""
-        with self._write_lock:
-            return self._keep_lexical_current(self.ingestor.forget(paths))
+        return self._write(lambda: self.ingestor.forget(paths))
 
     def watch(
         self,
@@ -215,10 +232,7 @@ class Newsdesk:
     def refresh(
         self, on_progress: ProgressCallback | None = None, folders: list[Path] | None = None
     ) -> IngestReport:
-        with self._write_lock:
-            return self._keep_lexical_current(
-                self.ingestor.refresh(on_progress=on_progress, folders=folders)
-            )
+        return self._write(lambda: self.ingestor.refresh(on_progress=on_progress, folders=folders))
 
     def _keep_lexical_current(self, report: IngestReport) -> IngestReport:
         """The writer updates this machine's lexical index with what it just wrote, so the

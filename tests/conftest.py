@@ -13,7 +13,10 @@ import pytest
 
 from bot.service import Newsdesk
 from bot.settings import Settings
+from retrieval.ingest.workers import stop_resource_tracker
 from retrieval.settings import SEEDS_DIR
+
+from .processes import become_subreaper, descendants, kill, reap_zombies, still_running
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
@@ -75,3 +78,32 @@ def run_cli(*args: str, env: dict | None = None, input: str | None = None, timeo
         timeout=timeout,
         cwd=REPO,
     )
+
+
+LEAK_GRACE_S = 5.0  # what a process told to stop may take to exit before it counts as left
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Adopt orphans: a worker whose parent a test killed is then still found at the end."""
+    become_subreaper()
+
+
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No test may leave a process running (a parse worker, a server, a cluster's worker):
+    each one still below this process after a grace period is killed, named, and fails the
+    run. A test that starts a process stops it in its own fixture."""
+    stop_resource_tracker()  # multiprocessing's own: it would otherwise last as long as we do
+    left = still_running(descendants(os.getpid()), LEAK_GRACE_S)
+    kill(left)
+    reap_zombies()
+    if not left:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter else print
+    if reporter:
+        reporter.write_line("")  # end the progress line
+        reporter.write_sep("=", "processes left running by the tests (now killed)", red=True)
+    for proc in left:
+        say(f"  {proc}")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

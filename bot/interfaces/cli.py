@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import signal
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,11 +22,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.interfaces import render
 from bot.interfaces.commands import COMMANDS, CommandError, Invocation
+from bot.interfaces.shutdown import StopSignals, stopped_line
 from retrieval.ingest.cluster import ClusterError
-from retrieval.ingest.report import IngestReport
+from retrieval.ingest.report import IngestReport, IngestStopped
+from retrieval.ingest.workers import stop_resource_tracker
 from retrieval.store import StoreError
 from retrieval.text.dates import parse_date
 from retrieval.types import ArticleError, SearchFilters
+
+if TYPE_CHECKING:
+    from bot.service import Newsdesk
 
 app = typer.Typer(
     help="Ask questions of a news archive; every answer cites the exact passage it came from.",
@@ -87,6 +94,42 @@ def _store_errors():
         raise typer.Exit(2) from None
 
 
+REFRESH_COMPLETES = "`newsdesk refresh` completes the rest"
+
+
+@contextmanager
+def _stoppable(
+    newsdesk: Newsdesk, as_json: bool, rest: str = REFRESH_COMPLETES
+) -> Iterator[StopSignals]:
+    """SIGINT and SIGTERM stop a writing command cleanly (`bot.interfaces.shutdown`): an
+    ingest cut short says what it kept, in one line, and the command exits 130 or 143."""
+    with StopSignals(newsdesk.stop_writing) as signals:
+        try:
+            yield signals
+        except IngestStopped as stopped:
+            _say_stopped(signals, stopped, as_json, rest)
+
+
+def _say_stopped(
+    signals: StopSignals, stopped: IngestStopped | None, as_json: bool, rest: str
+) -> None:
+    """The one line (or JSON object) a stopped command ends with; then its exit."""
+    stop_resource_tracker()  # its worker processes are gone: nothing is left to track
+    line = stopped_line(stopped, rest)
+    if as_json:
+        _emit_json(
+            {
+                "stopped": signal.Signals(signals.signum).name if signals.signum else None,
+                "written": stopped.written if stopped else 0,
+                "total": stopped.total if stopped else 0,
+                "message": line,
+            }
+        )
+    else:
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
+    raise typer.Exit(signals.exit_code)
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in plain words.")],
@@ -122,7 +165,8 @@ def ingest(
 ) -> None:
     """Add or update articles from files or folders (unchanged ones are skipped)."""
     newsdesk = _newsdesk(cluster)
-    with _store_errors():
+    rest = "running the same `newsdesk ingest` again completes the rest"
+    with _store_errors(), _stoppable(newsdesk, as_json, rest):
         report = _with_progress(lambda cb: newsdesk.ingest(paths, on_progress=cb), as_json)
     _finish(report, as_json)
 
@@ -130,7 +174,7 @@ def ingest(
 @app.command(help=COMMANDS["refresh"].help)
 def refresh(cluster: ClusterOption = None, as_json: JsonOption = False) -> None:
     newsdesk = _newsdesk(cluster)
-    with _store_errors():
+    with _store_errors(), _stoppable(newsdesk, as_json):
         report = _with_progress(lambda cb: newsdesk.refresh(on_progress=cb), as_json)
     _finish(report, as_json)
 
@@ -173,8 +217,6 @@ def watch(
     as_json: JsonOption = False,
 ) -> None:
     """Index new, changed and deleted articles as they arrive (Ctrl-C to stop)."""
-    import time
-
     newsdesk = _newsdesk()
     folders = folders or newsdesk.settings.archive_dirs
 
@@ -186,19 +228,17 @@ def watch(
             errors.print(render.problems_view(report), end="")
             console.print(render.report_view(report))
 
-    with _store_errors():
+    with _store_errors(), _stoppable(newsdesk, as_json) as signals:
         show(newsdesk.refresh(folders=folders))
-        watcher = newsdesk.watch(folders, on_report=show)
+        watching = newsdesk.watch(folders, on_report=show)
         newsdesk.keep_warm()  # its next batch after a quiet spell encodes at full speed
-    if not as_json:
-        errors.print(f"[dim]Watching {', '.join(map(str, folders))} — Ctrl-C to stop.[/]")
-    try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        watcher.stop()
+        if not as_json:
+            errors.print(f"[dim]Watching {', '.join(map(str, folders))} — Ctrl-C to stop.[/]")
+        try:
+            signals.received.wait()
+        finally:
+            watching.stop()  # an ingest under way ends after the batch it is writing
+        _say_stopped(signals, newsdesk.interrupted, as_json, REFRESH_COMPLETES)
 
 
 @app.command(help=COMMANDS["stats"].help)
@@ -286,8 +326,10 @@ def slack() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     _quiet_libraries()
-    with _store_errors():
-        run(_newsdesk())
+    newsdesk = _newsdesk()
+    with _store_errors(), _stoppable(newsdesk, as_json=False) as signals:
+        run(newsdesk, stop=signals.received)
+        _say_stopped(signals, newsdesk.interrupted, False, REFRESH_COMPLETES)
 
 
 @app.command()

@@ -12,6 +12,7 @@ runs, through the store every replica shares.
 from __future__ import annotations
 
 import logging
+import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -158,22 +159,41 @@ def http_server(app: App, host: str, port: int) -> WSGIServer:
     )
 
 
-def run(newsdesk: Newsdesk, host: str = "0.0.0.0") -> None:
-    """`newsdesk slack`: Socket Mode with SLACK_APP_TOKEN, else HTTP on NEWSDESK_SLACK_PORT."""
+def run(newsdesk: Newsdesk, host: str = "0.0.0.0", stop: threading.Event | None = None) -> None:
+    """`newsdesk slack`: Socket Mode with SLACK_APP_TOKEN, else HTTP on NEWSDESK_SLACK_PORT,
+    until `stop` is set (the CLI sets it on SIGINT or SIGTERM, after asking ingests to stop):
+    then the watcher ends, after the batch it is writing, and the connection closes."""
+    stop = stop or threading.Event()
     secrets = SlackSecrets()
     app = create_app(newsdesk, secrets)
     newsdesk.ensure_indexed()
     newsdesk.warm_up()
     newsdesk.keep_warm()  # the first question after a quiet spell as fast as the next
+    watching = None
     if newsdesk.settings.watch:
         newsdesk.refresh()
-        newsdesk.watch()  # indexes arriving articles beside the bot, in this process
+        watching = newsdesk.watch()  # indexes arriving articles beside the bot, in this process
+    try:
+        serve(app, secrets, host, newsdesk.settings.slack_port, stop)
+    finally:
+        if watching is not None:
+            watching.stop()
+
+
+def serve(app: App, secrets: SlackSecrets, host: str, port: int, stop: threading.Event) -> None:
+    """Serve the app until `stop` is set, then close the connection or the HTTP server."""
     if secrets.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        handler = SocketModeHandler(app, secrets.slack_app_token.get_secret_value())
+        handler.connect()
         log.info("newsdesk: Slack Socket Mode")
-        SocketModeHandler(app, secrets.slack_app_token.get_secret_value()).start()
+        stop.wait()
+        handler.close()
         return
-    server = http_server(app, host, newsdesk.settings.slack_port)
-    log.info("newsdesk: Slack HTTP mode on %s:%s/slack/events", host, newsdesk.settings.slack_port)
-    server.serve_forever()
+    server = http_server(app, host, port)
+    threading.Thread(target=server.serve_forever, name="slack-http", daemon=True).start()
+    log.info("newsdesk: Slack HTTP mode on %s:%s/slack/events", host, server.server_address[1])
+    stop.wait()
+    server.shutdown()
+    server.server_close()

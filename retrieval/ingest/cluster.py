@@ -18,6 +18,7 @@ the store equals a single-process ingest's (same article, chunk and quote ids).
 from __future__ import annotations
 
 import socket
+import time
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from retrieval.types import Article
 CONNECT_TIMEOUT_S = 20
 WORKERS_TIMEOUT_S = 120  # a scheduler with no worker yet: how long to wait for the first
 BATCHES_PER_THREAD = 2  # in flight per worker thread: one running, one queued behind it
+_DONE_POLL_S = 0.01  # a batch takes ~1 s: a look every 10 ms costs nothing, delays little
 
 
 class ClusterError(RuntimeError):
@@ -110,6 +112,15 @@ class ClusterWork:
     def submit(self, texts: list[str], articles: list[Article], advance: Advance) -> tuple:
         future = self.client.submit(encode_and_parse, self.spec, texts, articles, pure=False)
         return future, len(texts), advance
+
+    def wait(self, handle: tuple, timeout: float) -> bool:
+        """Done (or failed: `result` says how) within `timeout`; the client is no default
+        client, so `distributed.wait` cannot serve, and `result(timeout)` would fetch twice."""
+        future = handle[0]
+        deadline = time.monotonic() + timeout
+        while not future.done() and time.monotonic() < deadline:
+            time.sleep(_DONE_POLL_S)
+        return future.done()
 
     def result(self, handle: tuple) -> tuple[np.ndarray, list[ArticleParse]]:
         from distributed import KilledWorker

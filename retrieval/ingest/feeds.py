@@ -35,6 +35,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from retrieval.ingest.feed_registry import Feed, FeedRegistry, canonical_url
+from retrieval.ingest.report import IngestStopped
 from retrieval.settings import StoreSettings
 from retrieval.types import Problem
 
@@ -363,6 +364,8 @@ class FeedPolling:
         while not self._stop.is_set():
             try:
                 self._poll_once()
+            except IngestStopped:  # the process is stopping (SIGINT, SIGTERM): no retry
+                return
             except Exception:  # keep polling; each feed's own problems are in its report
                 log.exception("feed poll failed; retrying at the next interval")
             self._wake.wait(self._until_next())

@@ -10,6 +10,7 @@ with it, so a folder of many small articles runs near the encoder's own speed.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,7 @@ from retrieval.ingest.chunking import Chunker
 from retrieval.ingest.cluster import ClusterError
 from retrieval.ingest.formats import discover, read_articles
 from retrieval.ingest.quotes import EXTRACTOR_VERSION, QuoteExtractor
-from retrieval.ingest.report import IngestReport, ProgressCallback
+from retrieval.ingest.report import IngestReport, IngestStopped, ProgressCallback
 from retrieval.ingest.writer import BatchWriter, Pending
 from retrieval.settings import StoreSettings
 from retrieval.store import ChunkStore, IndexedArticle
@@ -66,7 +67,8 @@ class _Scan:
 
 
 class Ingestor:
-    """Brings the store in line with article files."""
+    """Brings the store in line with article files. Setting `stop` stops it (`IngestStopped`)
+    between files while it reads, and between batches while it writes."""
 
     def __init__(
         self,
@@ -75,8 +77,10 @@ class Ingestor:
         embedder: Embedder,
         chunker: Chunker | None = None,
         quote_extractor: QuoteExtractor | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
+        self.stop = stop or threading.Event()
         self.store = store
         self.embedder = embedder
         self.chunker = chunker or Chunker(settings.chunk_size, settings.chunk_overlap)
@@ -122,6 +126,8 @@ class Ingestor:
         synced = [p for p in paths if p.is_dir() or not p.exists()]
         if remove_missing and synced:
             gone = _vanished(self._may_have_vanished(scan), synced, scan)
+        if self.stop.is_set():
+            raise IngestStopped(0, len(pending))
         if pending or gone:
             self._publish(pending, gone, report, on_progress)
         self.store.mark_refreshed(new_generation=report.changed)
@@ -171,10 +177,11 @@ class Ingestor:
             self.quote_extractor,
             self.signature,
             cluster=self.settings.cluster,
+            stop=self.stop,
         )
         try:
             writer.write(pending, report, on_progress)
-        except ClusterError:  # raised between batches: each one written is whole, none half
+        except (ClusterError, IngestStopped):  # between batches: each one written is whole
             self.store.lease.end()
             raise
         self.store.remove_articles(gone)
@@ -196,6 +203,8 @@ class Ingestor:
             by_path[entry.path].append(entry)
         reads, kept, seen_ids, readable_paths = scan.reads, scan.kept, scan.seen_ids, scan.readable
         for file, root in found:
+            if self.stop.is_set():
+                raise IngestStopped(0, None)
             if not file.exists():
                 report.failed.append(Problem(str(file), "no such file or folder"))
                 continue

@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import functools
 import itertools
-import multiprocessing
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -44,6 +43,7 @@ from retrieval.ingest.quote_marks import (
     carried_over,
     sentences_of,
 )
+from retrieval.ingest.workers import spawn_pool, stop_pool
 from retrieval.types import Article, Quote
 
 if TYPE_CHECKING:
@@ -146,15 +146,13 @@ class QuoteParser:
 
     A worker process that cannot run (a main script without a `__main__` guard re-runs
     itself in a spawned process and dies) only costs speed: its batches are parsed here.
+    The worker exits with this process however it ends (`retrieval.ingest.workers`).
     """
 
     def __init__(self, extractor: QuoteExtractor, own_process: bool) -> None:
         self.extractor = extractor
         self.local = ThreadPoolExecutor(1, thread_name_prefix="quotes")
-        self.worker: Executor | None = None
-        if own_process:
-            context = multiprocessing.get_context("spawn")  # never fork a threaded process
-            self.worker = ProcessPoolExecutor(1, mp_context=context)
+        self.worker: ProcessPoolExecutor | None = spawn_pool() if own_process else None
 
     def submit(self, articles: list[Article]) -> Future:
         if self.worker is not None:
@@ -174,10 +172,16 @@ class QuoteParser:
     def __enter__(self) -> QuoteParser:
         return self
 
-    def __exit__(self, *exc) -> None:
-        for executor in (self.worker, self.local):
-            if executor is not None:
-                executor.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type, *exc) -> None:
+        """After the last batch the worker is idle and shuts down; after a stop or an error
+        it may be mid-batch, and is ended at once (its batch is not written anyway)."""
+        if self.worker is not None:
+            if exc_type is None:
+                self.worker.shutdown(wait=True, cancel_futures=True)
+            else:
+                stop_pool(self.worker)
+            self.worker = None
+        self.local.shutdown(wait=True, cancel_futures=True)
 
 
 @functools.cache

@@ -51,3 +51,18 @@ class IngestReport:
             "problems": [{"path": p.path, "reason": p.reason} for p in self.failed],
             "warnings": [{"path": p.path, "reason": p.reason} for p in self.warnings],
         }
+
+
+class IngestStopped(Exception):
+    """An ingest stopped on request (a clean shutdown: SIGINT, SIGTERM) between batches.
+
+    `written` of the `total` articles it had to write are in the store, each whole; the
+    rest are not, and the next ingest of the same files writes them, with no duplicate (the
+    store's write order, `retrieval.store`). `total` is None when the stop came before the
+    ingest knew what it had to write (while it read the files).
+    """
+
+    def __init__(self, written: int, total: int | None) -> None:
+        done = f"{written} of {total} articles" if total is not None else "no article"
+        super().__init__(f"ingest stopped: {done} written")
+        self.written, self.total = written, total

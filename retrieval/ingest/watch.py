@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from retrieval.ingest.formats import is_article_file
-from retrieval.ingest.report import IngestReport
+from retrieval.ingest.report import IngestReport, IngestStopped
 
 log = logging.getLogger("newsdesk.watch")
 
@@ -107,6 +107,8 @@ class ArticleWatcher:
         while not self._stop.wait(self.tick_s):
             try:
                 self.tick()
+            except IngestStopped:  # the process is stopping (SIGINT, SIGTERM): no retry
+                return
             except Exception:  # keep watching; the next tick retries what is still pending
                 log.exception("indexing new articles failed; will retry")
 
