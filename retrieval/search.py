@@ -30,6 +30,7 @@ from retrieval.types import (
     Hit,
     LexicalFilters,
     SearchFilters,
+    SentenceHit,
     Speaker,
     StoredArticle,
     StoredQuote,
@@ -122,6 +123,15 @@ class Searcher:
         """The k published quotes nearest to `vector` of anyone in the archive (Chroma's
         graph search: "who said this?" compares a pasted quote with every quote)."""
         return self.store.nearest_quotes(vector, k, chroma_where(filters) or None)
+
+    def nearest_sentences(
+        self, query: str, k: int, filters: SearchFilters | None = None
+    ) -> list[SentenceHit]:
+        """The k published sentences nearest to the question, each by its own vector (read
+        in its passage at ingest): where a short question's answer is found when the
+        passage around it is mostly about something else."""
+        vector = self.embedder.embed_query(query)
+        return self.store.nearest_sentences(vector, k, chroma_where(filters) or None)
 
     # -- the quote index: who is quoted, saying what ------------------------------------
     def articles(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:

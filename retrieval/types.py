@@ -209,6 +209,19 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
+class SentenceHit:
+    """A sentence found by its own vector (read in its passage at ingest): where it stands
+    and its cosine to the question. Short questions live at this level: "how many children
+    died" is far from the passage that answers it and close to the sentence."""
+
+    article_id: str
+    content_hash: str
+    start: int
+    end: int
+    similarity: float
+
+
+@dataclass(frozen=True)
 class StoredQuote:
     """A quote as read back from the store: its span, speaker, and where it stands."""
 

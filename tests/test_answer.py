@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.answer.extractive import Candidate, answers_question
 from bot.answer.types import Conversation
 
 from .conftest import assert_grounded
@@ -110,3 +113,43 @@ def test_asking_for_the_words_of_someone_never_quoted_still_refuses(seeded):
     ]:
         answer = seeded.ask(question)
         assert not answer.found and answer.citations == (), question
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("how many children died", "including nine children"),
+        ("what happened in Khost?", "a spokesman for the governor of Khost"),
+        ("UN reaction?", "UN"),
+        ("gul bahadur camps", "Gul Bahadur group camps"),
+        (
+            "When did the fighting between Pakistan and Afghanistan start?",
+            "on the night of October 11",
+        ),
+    ],
+)
+def test_short_chat_questions_are_answered_from_the_sentence_that_answers_them(
+    seeded, question, passage
+):
+    """Typed the way people chat: the answer sentence is close to the question though its
+    passage is not (the passage-level floor refused all of these)."""
+    answer = seeded.ask(question)
+    assert answer.found, question
+    assert passage in answer.citations[0].quote
+    assert_grounded(seeded, answer)
+
+
+@pytest.mark.parametrize(
+    ("similarity", "held", "answers"),
+    [
+        (0.60, 0.0, True),  # close in meaning: answers with no word in common
+        (0.35, 1.0, True),  # "how many children died" → "…including nine children"
+        (0.45, 0.58, True),  # "when did the hostilities begin?" → "…night of October 11"
+        (0.45, 0.3, False),  # the right company, another event
+        (0.25, 1.0, False),  # every word, and nothing of the meaning
+    ],
+)
+def test_a_cited_sentence_must_answer_the_question_on_its_own(seeded, similarity, held, answers):
+    article = seeded.searcher.articles(["000_18c95c43f10e2761.txt"])["000_18c95c43f10e2761.txt"]
+    sentence = Candidate(article, 0, 10, None, "", 1.0, similarity=similarity, held=held)
+    assert answers_question(sentence) is answers

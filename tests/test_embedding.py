@@ -39,3 +39,28 @@ def test_long_texts_are_truncated_like_the_model(tmp_path):
     onnx = Embedder(backend=ONNX, cache_dir=tmp_path).embed([long, "short"])
     reference = Embedder(backend=SENTENCE_TRANSFORMERS).embed([long, "short"])
     assert ((onnx * reference).sum(axis=1) >= 0.9999).all()
+
+
+def test_sentence_vectors_are_read_in_their_passage_by_either_backend(tmp_path):
+    """`embed_with_spans`: one pass over a passage gives its vector and one per sentence
+    (the mean of the sentence's own token states); both backends agree, the passage
+    vector is `embed`'s, and the sentence is closer to a question it answers than the
+    passage is."""
+    passage = " ".join(real_sentences(6)[:6])
+    spans = sentence_spans(passage)
+    onnx = Embedder(backend=ONNX, cache_dir=tmp_path)
+    vectors, per_text = onnx.embed_with_spans([passage], [spans])
+    _, reference_spans = Embedder(backend=SENTENCE_TRANSFORMERS).embed_with_spans(
+        [passage], [spans]
+    )
+    assert per_text[0].shape == (len(spans), 384)
+    assert ((per_text[0] * reference_spans[0]).sum(axis=1) >= 0.999).all()
+    assert float(vectors[0] @ onnx.embed([passage])[0]) >= 0.9999
+    assert np.allclose(np.linalg.norm(per_text[0], axis=1), 1.0, atol=1e-5)
+
+
+def test_a_sentence_past_the_encoders_reach_gets_no_vector(tmp_path):
+    long = " ".join(["The minister said the talks had failed again."] * 60)
+    spans = sentence_spans(long)
+    _, per_text = Embedder(backend=ONNX, cache_dir=tmp_path).embed_with_spans([long], [spans])
+    assert per_text[0][0].any() and not per_text[0][-1].any()  # 256 tokens, then nothing

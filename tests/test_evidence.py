@@ -28,7 +28,8 @@ def test_a_close_passage_is_still_no_evidence_when_the_topic_is_absent(seeded):
     question = analyse("What did the Taliban say about cryptocurrency in Kabul?")
     hits = seeded.searcher.search(question.text, 8)
     assert hits and max(h.similarity or 0 for h in hits) > 0
-    evidence = judge(question, hits, seeded.searcher, seeded.settings.min_relevance)
+    sentences = seeded.searcher.nearest_sentences(question.text, 20)
+    evidence = judge(question, hits, sentences, seeded.searcher, seeded.settings.min_relevance)
     assert not evidence.found and evidence.absent == ("cryptocurrency",)
 
 

@@ -199,6 +199,33 @@ def test_quotes_follow_their_article_through_update_and_removal(
     assert not [q for q in quote_records(newsdesk) if q["article_id"] == october]
 
 
+def sentence_records(desk: Newsdesk) -> list[dict]:
+    return desk.store.sentences.get(include=["metadatas"])["metadatas"]
+
+
+def test_sentences_follow_their_article_through_update_and_removal(
+    newsdesk: Newsdesk, articles_dir: Path
+):
+    """Each body sentence is stored with a vector of its own (read in its passage), and an
+    article's sentences are replaced and removed with it, never left to be found."""
+    newsdesk.refresh()
+    october = "002_4d1c700f71ed2180.txt"
+    article = newsdesk.store.get_articles([october])[october]
+    mine = [m for m in sentence_records(newsdesk) if m["article_id"] == october]
+    assert len(mine) > 20
+    assert all(article.text[m["start"] : m["end"]].strip() for m in mine)
+    (articles_dir / october).write_text(
+        "date 2025-10-30 “We will talk again,” Asif said on Thursday. Talks resume in May.\n"
+    )
+    newsdesk.refresh()
+    live = newsdesk.store.manifest.all_entries()[october].content_hash
+    mine = [m for m in sentence_records(newsdesk) if m["article_id"] == october]
+    assert len(mine) == 2 and {m["content_hash"] for m in mine} == {live}
+    (articles_dir / october).unlink()
+    newsdesk.refresh()
+    assert not [m for m in sentence_records(newsdesk) if m["article_id"] == october]
+
+
 def test_vacuum_sweeps_quotes_no_published_version_owns(newsdesk: Newsdesk):
     newsdesk.refresh()
     before = newsdesk.store.count_quotes()

@@ -21,11 +21,12 @@ from retrieval.embedding.encoder import is_common_word
 from retrieval.search import Searcher
 from retrieval.text.lexicon import lexicon
 from retrieval.text.words import tokenize
-from retrieval.types import Hit
+from retrieval.types import Hit, SentenceHit
 
 UNKNOWN_SHARE_REFUSES = 0.5  # more than half the topic's words unknown ⇒ absent topic ("held"
 #                              vs "hold": a verb's other form may be all an article has)
 GENERIC_QUESTION_WORDS = lexicon()["generic_question_words"]
+SENTENCE_FLOOR = 0.3  # a sentence this close is evidence, however far its passage
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Evidence:
     found: bool
     absent: tuple[str, ...] = ()  # words showing the archive does not cover the topic
     best_similarity: float = 0.0
+    best_sentence: float = 0.0  # the closest sentence by its own vector
 
 
 def unknown_words(question: Question, searcher: Searcher) -> tuple[list[str], list[str]]:
@@ -56,27 +58,36 @@ def unknown_words(question: Question, searcher: Searcher) -> tuple[list[str], li
     return unknown, [word for word in unknown if word in capitalised]
 
 
-def absent_topic(question: Question, searcher: Searcher) -> list[str]:
+def absent_topic(question: Question, searcher: Searcher, close: bool = False) -> list[str]:
     """The words that show the archive does not cover the topic at all (empty: it may).
 
     A word no article contains is a name or term the archive never mentions when it is
     capitalised or is no ordinary English word ("bitcoin", "covid": see `is_common_word`);
-    an ordinary word may only be in another form than the articles use, so those refuse
-    only when they are most of the topic.
+    an ordinary word may only be in another form than the articles use ("died" where they
+    say "killed"), so those refuse only when they are most of the topic and no sentence of
+    the archive is `close` to the question.
     """
     unknown, proper = unknown_words(question, searcher)
     terms = [word for word in unknown if word in proper or not is_common_word(word)]
-    if terms:
+    if terms or close:
         return terms
     topic_words = max(1, len(question.terms))
     return unknown if len(unknown) / topic_words > UNKNOWN_SHARE_REFUSES else []
 
 
 def judge(
-    question: Question, hits: list[Hit], searcher: Searcher, min_relevance: float
+    question: Question,
+    hits: list[Hit],
+    sentences: list[SentenceHit],
+    searcher: Searcher,
+    min_relevance: float,
 ) -> Evidence:
-    """Evidence or not, for a question and the passages search found for it."""
+    """Evidence or not, for a question and the passages and sentences search found for it:
+    close enough at either level, the sentence's being where a short question's answer
+    lives ("how many children died": 0.43 to its sentence, 0.21 to the passage)."""
     best = max((h.similarity for h in hits if h.similarity is not None), default=0.0)
-    absent = absent_topic(question, searcher)
-    found = bool(hits) and not absent and best >= min_relevance
-    return Evidence(found, tuple(absent), best)
+    best_sentence = max((s.similarity for s in sentences), default=0.0)
+    absent = absent_topic(question, searcher, close=best_sentence >= SENTENCE_FLOOR)
+    close = best >= min_relevance or best_sentence >= SENTENCE_FLOOR
+    found = bool(hits or sentences) and not absent and close
+    return Evidence(found, tuple(absent), best, best_sentence)

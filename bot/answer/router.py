@@ -23,9 +23,10 @@ from bot.answer.said import SpeechAnswerer, SpeechRoute
 from bot.answer.types import Answer
 from bot.settings import AnswerSettings
 from retrieval.search import Searcher
-from retrieval.types import Hit, SearchFilters
+from retrieval.types import Hit, SearchFilters, SentenceHit
 
 NOTHING_FOUND = Evidence(found=False)
+SENTENCE_DEPTH = 20  # sentences fetched by their own vectors beside the passages
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Routed:
     spoken: Answer | None = None
     hits: list[Hit] = field(default_factory=list)
     evidence: Evidence = NOTHING_FOUND
+    sentences: list[SentenceHit] = field(default_factory=list)  # found by their own vectors
     asked: str = ""  # a refused speech question's person: the passages cited name them
     refusal: Answer | None = None
 
@@ -64,8 +66,11 @@ class Router:
                 return Routed(linked, spoken=spoken)
             asked, linked = speech.asked, replace(linked, person_names=())
         hits = self.searcher.search(standalone, self.settings.top_k, filters)
-        verdict = judge(linked, hits, self.searcher, self.settings.min_relevance)
-        return Routed(linked, hits=hits, evidence=verdict, asked=asked, refusal=spoken)
+        sentences = self.searcher.nearest_sentences(standalone, SENTENCE_DEPTH, filters)
+        verdict = judge(linked, hits, sentences, self.searcher, self.settings.min_relevance)
+        return Routed(
+            linked, hits=hits, evidence=verdict, sentences=sentences, asked=asked, refusal=spoken
+        )
 
     @staticmethod
     def _final(speech: SpeechRoute) -> bool:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.embedding.onnx import MAX_TOKENS, Spans, pool_spans
+
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 ONNX = "onnx"
 SENTENCE_TRANSFORMERS = "sentence-transformers"
@@ -102,18 +104,71 @@ class Embedder:
                 unreported = 0
         return vectors
 
+    def embed_with_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Spans],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`embed`, and for each text a vector per span of it (its sentences, as character
+        offsets into the text), pooled from the same pass over the text (`pool_spans`): the
+        sentences' vectors cost no encoding of their own. Rows of spans the encoder never
+        read (past its 256 tokens) are zero."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[np.ndarray] = [np.zeros((0, self.dimension))] * len(texts)
+
+        def encode(batch: list[str], rows: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+            return self._encode_spans(batch, [list(spans[i]) for i in rows])
+
+        unreported = 0
+        for done, (rows, (pooled, per_text)) in enumerate(
+            self._encode_all(texts, batches, encode), start=1
+        ):
+            vectors[rows] = pooled
+            for row, found in zip(rows, per_text, strict=True):
+                span_vectors[row] = found
+            unreported += len(rows)
+            if on_progress and (unreported >= _PROGRESS_EVERY or done == len(batches)):
+                on_progress(unreported)
+                unreported = 0
+        return vectors, span_vectors
+
+    def _encode_spans(
+        self, texts: list[str], spans: list[Spans]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        if self.backend == ONNX:
+            return self.model.encode_spans(texts, spans)
+        tokens = self.model.encode(texts, output_value="token_embeddings", batch_size=len(texts))
+        offsets = self.model.tokenizer(
+            texts, return_offsets_mapping=True, truncation=True, max_length=MAX_TOKENS
+        )["offset_mapping"]
+        vectors = self.encode_batch(texts)
+        per_text = [
+            pool_spans(np.asarray(hidden), offsets[row], spans[row])
+            for row, hidden in enumerate(tokens)
+        ]
+        return vectors, per_text
+
     def _encode_all(
-        self, texts: Sequence[str], batches: list[list[int]]
-    ) -> Iterator[tuple[list[int], np.ndarray]]:
+        self, texts: Sequence[str], batches: list[list[int]], encode_rows=None
+    ) -> Iterator[tuple[list[int], object]]:
         """Each batch's rows and vectors, in order. ONNX Runtime's session takes concurrent
-        calls (one per core); sentence-transformers' model is called by one thread at a time."""
-        encode = self.model.encode if self.backend == ONNX else self.encode_batch
+        calls (one per core); sentence-transformers' model is called by one thread at a time.
+        `encode_rows(batch_texts, rows)` replaces the plain encoding."""
+        plain = self.model.encode if self.backend == ONNX else self.encode_batch
+        encode = encode_rows or (lambda batch, rows: plain(batch))
         if self.parallel_calls == 1 or len(batches) == 1:
             with self._lock if self.parallel_calls == 1 else contextlib.nullcontext():
                 for rows in batches:
-                    yield rows, encode([texts[i] for i in rows])
+                    yield rows, encode([texts[i] for i in rows], rows)
             return
-        encoded = self._worker_pool().map(lambda rows: encode([texts[i] for i in rows]), batches)
+        encoded = self._worker_pool().map(
+            lambda rows: encode([texts[i] for i in rows], rows), batches
+        )
         yield from zip(batches, encoded, strict=True)
 
     def _worker_pool(self) -> ThreadPoolExecutor:

@@ -108,6 +108,13 @@ class OnnxEncoder:
         self.dimension = 384
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        return self.encode_spans(texts, None)[0]
+
+    def encode_spans(
+        self, texts: list[str], spans: list[Spans] | None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and, when `spans` are given, a vector for each span of it
+        (its sentences), pooled from the same pass: see `pool_spans`."""
         encoded = self.tokenizer.encode_batch(texts)
         ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
@@ -117,8 +124,40 @@ class OnnxEncoder:
         )
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        if spans is None:
+            return normalised(pooled), []
+        per_text = [
+            pool_spans(hidden[row], encoded[row].offsets, text_spans)
+            for row, text_spans in enumerate(spans)
+        ]
+        return normalised(pooled), per_text
+
+
+Spans = list[tuple[int, int]]
+
+
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def pool_spans(hidden: np.ndarray, offsets: list[tuple[int, int]], spans: Spans) -> np.ndarray:
+    """A vector per character span of one text, from the text's own token states: the mean
+    of the tokens inside the span, normalised ("late chunking"). The sentence is read in its
+    passage, as the passage's vector is, at no cost beyond the passage's one encoding — and
+    it is close to the question where the passage is diluted: "how many children died" has
+    a cosine of 0.43 with its answer sentence read so (0.47 encoded alone), 0.21 with the
+    passage. A span the encoder never read (past its 256 tokens) gets a zero row."""
+    starts = np.asarray([start for start, _ in offsets])
+    ends = np.asarray([end for _, end in offsets])
+    real = ends > starts  # [CLS], [SEP] and padding have empty offsets
+    rows = np.zeros((len(spans), hidden.shape[-1]), dtype=np.float32)
+    for index, (start, end) in enumerate(spans):
+        inside = real & (starts >= start) & (ends <= end)
+        if inside.any():
+            rows[index] = hidden[: len(offsets)][inside].mean(axis=0)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.where(norms > 0, rows / np.clip(norms, 1e-12, None), 0.0).astype(np.float32)
 
 
 _EXPORT_LOCK = threading.Lock()

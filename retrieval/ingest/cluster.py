@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.embedding.encoder import Embedder, get_embedder
+from retrieval.embedding.onnx import Spans
 from retrieval.ingest.quotes import EXTRACTOR_VERSION, ArticleParse, process_extractor
 from retrieval.ingest.writer import Advance
 from retrieval.settings import StoreSettings
@@ -52,15 +53,17 @@ class WorkerSpec:
 
 
 def encode_and_parse(
-    spec: WorkerSpec, texts: list[str], articles: list[Article]
-) -> tuple[np.ndarray, list[ArticleParse]]:
-    """The task a worker runs for one batch: its chunks' vectors and its articles' parses.
+    spec: WorkerSpec, texts: list[str], spans: list[Spans], articles: list[Article]
+) -> tuple[np.ndarray, list[np.ndarray], list[ArticleParse]]:
+    """The task a worker runs for one batch: its chunks' vectors, their sentences' vectors
+    and its articles' parses.
 
     The model and the spaCy pipeline load once per worker process (the worker's own
     NEWSDESK_MODELS_DIR / NEWSDESK_DATA_DIR say where its ONNX export is kept)."""
     _check_versions(spec)
     embedder = get_embedder(spec.batch_size, spec.backend, StoreSettings().model_cache)
-    return embedder.embed(texts), process_extractor().extract_all(articles)
+    vectors, sentence_vectors = embedder.embed_with_spans(texts, spans)
+    return vectors, sentence_vectors, process_extractor().extract_all(articles)
 
 
 def prepare_worker(spec: WorkerSpec) -> str:
@@ -109,8 +112,10 @@ class ClusterWork:
             self.client.close()
             raise
 
-    def submit(self, texts: list[str], articles: list[Article], advance: Advance) -> tuple:
-        future = self.client.submit(encode_and_parse, self.spec, texts, articles, pure=False)
+    def submit(
+        self, texts: list[str], spans: list[Spans], articles: list[Article], advance: Advance
+    ) -> tuple:
+        future = self.client.submit(encode_and_parse, self.spec, texts, spans, articles, pure=False)
         return future, len(texts), advance
 
     def wait(self, handle: tuple, timeout: float) -> bool:
@@ -122,12 +127,12 @@ class ClusterWork:
             time.sleep(_DONE_POLL_S)
         return future.done()
 
-    def result(self, handle: tuple) -> tuple[np.ndarray, list[ArticleParse]]:
+    def result(self, handle: tuple) -> tuple[np.ndarray, list[np.ndarray], list[ArticleParse]]:
         from distributed import KilledWorker
 
         future, count, advance = handle
         try:
-            vectors, parses = future.result()
+            vectors, sentence_vectors, parses = future.result()
         except KilledWorker as err:
             raise ClusterError(
                 f"a batch was lost with its worker {err.args[2]} times: check the workers' "
@@ -140,7 +145,7 @@ class ClusterWork:
                 "articles written so far are kept, and the next ingest does the rest"
             ) from None
         advance(count)
-        return vectors, parses
+        return vectors, sentence_vectors, parses
 
     def __enter__(self) -> ClusterWork:
         return self

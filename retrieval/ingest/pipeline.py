@@ -38,7 +38,7 @@ from retrieval.store import ChunkStore, IndexedArticle
 from retrieval.types import Article, Problem
 
 _NONE = Boilerplate()
-_PIPELINE_VERSION = f"text-v3+{EXTRACTOR_VERSION}"  # v3: sentencex; a change re-reads all
+_PIPELINE_VERSION = f"text-v4+{EXTRACTOR_VERSION}"  # v4: sentence vectors; a change re-reads all
 
 
 @dataclass

@@ -19,16 +19,18 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
 from retrieval.embedding.encoder import Embedder
+from retrieval.embedding.onnx import Spans
 from retrieval.ingest.chunking import Chunker
 from retrieval.ingest.quotes import ArticleParse, QuoteExtractor, QuoteParser
 from retrieval.ingest.report import IngestReport, IngestStopped, ProgressCallback
 from retrieval.store import ArticleWrite, ChunkStore
+from retrieval.text.sentences import body_sentence_spans
 from retrieval.types import Article, Chunk, Quote
 
 EMBED_BATCH_CHUNKS = 128  # chunks per encoder call: near the encoder's best on 2 cores
@@ -60,13 +62,17 @@ class BatchWork(Protocol):
 
     ahead: int  # batches that may be in hand before the writer takes the first one back
 
-    def submit(self, texts: list[str], articles: list[Article], advance: Advance) -> object:
-        """Start on a batch: its chunks' texts and its articles."""
+    def submit(
+        self, texts: list[str], spans: list[Spans], articles: list[Article], advance: Advance
+    ) -> object:
+        """Start on a batch: its chunks' texts, the sentences each chunk gives a vector
+        (offsets into its text), and its articles."""
 
     def wait(self, handle: object, timeout: float) -> bool:
         """Wait up to `timeout` seconds for a batch; True once `result` will not block."""
 
-    def result(self, handle: object) -> tuple[np.ndarray, list[ArticleParse]]: ...
+    def result(self, handle: object) -> tuple[np.ndarray, list[np.ndarray], list[ArticleParse]]:
+        """The chunks' vectors, each chunk's sentence vectors, the articles' parses."""
 
     def __enter__(self) -> BatchWork: ...
 
@@ -84,10 +90,10 @@ class LocalWork:
         self.encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encoder")
 
     def submit(
-        self, texts: list[str], articles: list[Article], advance: Advance
+        self, texts: list[str], spans: list[Spans], articles: list[Article], advance: Advance
     ) -> tuple[Future, Future, list[Article]]:
         return (
-            self.encoder.submit(self.embedder.embed, texts, advance),
+            self.encoder.submit(self.embedder.embed_with_spans, texts, spans, advance),
             self.parser.submit(articles),
             articles,
         )
@@ -97,9 +103,10 @@ class LocalWork:
 
     def result(
         self, handle: tuple[Future, Future, list[Article]]
-    ) -> tuple[np.ndarray, list[ArticleParse]]:
+    ) -> tuple[np.ndarray, list[np.ndarray], list[ArticleParse]]:
         encoding, parsing, articles = handle
-        return encoding.result(), self.parser.parses(parsing, articles)
+        vectors, sentence_vectors = encoding.result()
+        return vectors, sentence_vectors, self.parser.parses(parsing, articles)
 
     def __enter__(self) -> LocalWork:
         return self
@@ -170,17 +177,21 @@ class BatchWriter:
         for position, batch in enumerate(batches):
             if position + work.ahead < len(batches):
                 handles.append(_submit(work, batches[position + work.ahead], advance))
-            vectors, parses = self._take(work, handles[position])
+            handle, places = handles[position]
+            vectors, sentence_vectors, parses = self._take(work, handle)
             handles[position] = None  # let finished batches go
             quotes = [parse.quotes for parse in parses]
             writes = self._article_writes(
                 batch, vectors, parses, _quote_vectors(batch, vectors, quotes)
             )
+            writes = _with_sentences(writes, places, sentence_vectors)
             writing = self._hand_to_writer(writes, writing, writer, report)
         if writing:
             writing.result()
 
-    def _take(self, work: BatchWork, handle: object) -> tuple[np.ndarray, list[ArticleParse]]:
+    def _take(
+        self, work: BatchWork, handle: object
+    ) -> tuple[np.ndarray, list[np.ndarray], list[ArticleParse]]:
         """A batch's vectors and parses, unless a stop comes first: then no batch is handed
         to the store after the one it is writing."""
         while not self.stop.is_set():
@@ -260,7 +271,7 @@ def _quote_vectors(
     rows, offset = [], 0
     for (_, chunks), found in zip(batch, quotes, strict=True):
         passages = Passages(chunks)
-        rows += [offset + passages.of(quote) for quote in found]
+        rows += [offset + passages.of(quote.start, quote.end) for quote in found]
         offset += len(chunks)
     return vectors[rows] if rows else np.zeros((0, vectors.shape[1]), dtype=np.float32)
 
@@ -284,20 +295,68 @@ class Passages:
         self.reach = list(itertools.accumulate((c.char_end for c in chunks), max))
         self.starts = [c.char_start for c in chunks]
 
-    def of(self, quote: Quote) -> int:
-        """The index of the quote's chunk (the first of equals; 0 for no chunks)."""
+    def of(self, start: int, end: int) -> int:
+        """The index of the chunk holding most of the span (a quote, a sentence; the first
+        of equals; 0 for no chunks)."""
 
         def overlap(index: int) -> int:
             chunk = self.chunks[index]
-            return min(chunk.char_end, quote.end) - max(chunk.char_start, quote.start)
+            return min(chunk.char_end, end) - max(chunk.char_start, start)
 
-        near = range(bisect_right(self.reach, quote.start), bisect_left(self.starts, quote.end))
+        near = range(bisect_right(self.reach, start), bisect_left(self.starts, end))
         return max(near or range(len(self.chunks)), key=overlap) if self.chunks else 0
 
 
-def _submit(work: BatchWork, batch: list[tuple[Pending, list[Chunk]]], advance: Advance):
+Places = list[list[tuple[int, int]]]  # an article's sentences with vectors, chunk by chunk
+
+
+def _submit(
+    work: BatchWork, batch: list[tuple[Pending, list[Chunk]]], advance: Advance
+) -> tuple[object, list[Places]]:
+    """Hand a batch to `work`; returns its handle and each article's sentence places."""
     texts = [chunk.text for _, chunks in batch for chunk in chunks]
-    return work.submit(texts, [item.article for item, _ in batch], advance)
+    places = [sentences_by_chunk(item.article, chunks) for item, chunks in batch]
+    spans = [
+        [(start - chunk.char_start, end - chunk.char_start) for start, end in sentences]
+        for (_, chunks), by_chunk in zip(batch, places, strict=True)
+        for chunk, sentences in zip(chunks, by_chunk, strict=True)
+    ]
+    return work.submit(texts, spans, [item.article for item, _ in batch], advance), places
+
+
+def sentences_by_chunk(article: Article, chunks: list[Chunk]) -> Places:
+    """The body sentences each chunk reads for its sentence vectors (article offsets): each
+    sentence once, in the chunk holding most of it, cut to that chunk's edges."""
+    owned: Places = [[] for _ in chunks]
+    if not chunks:
+        return owned
+    passages = Passages(chunks)
+    for start, end in body_sentence_spans(article.text, article.paragraphs):
+        index = passages.of(start, end)
+        chunk = chunks[index]
+        start, end = max(start, chunk.char_start), min(end, chunk.char_end)
+        if start < end:
+            owned[index].append((start, end))
+    return owned
+
+
+def _with_sentences(
+    writes: list[ArticleWrite], places: list[Places], sentence_vectors: list[np.ndarray]
+) -> list[ArticleWrite]:
+    """Each article's writes with its sentences and their vectors (a sentence the encoder
+    never read, past a chunk's 256 tokens, has a zero vector and is left out)."""
+    per_chunk = iter(sentence_vectors)
+    complete = []
+    for write, article_places in zip(writes, places, strict=True):
+        kept, vectors = [], []
+        for sentences in article_places:
+            for place, vector in zip(sentences, next(per_chunk), strict=True):
+                if vector.any():
+                    kept.append(place)
+                    vectors.append(vector)
+        found = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+        complete.append(replace(write, sentences=tuple(kept), sentence_vectors=found))
+    return complete
 
 
 def _batches_of_chunks(

@@ -23,6 +23,7 @@ from retrieval.types import (
     Paragraph,
     Quote,
     SearchFilters,
+    SentenceHit,
     Speaker,
     StoredArticle,
     StoredQuote,
@@ -79,6 +80,8 @@ class ArticleWrite:
     segments: frozenset[str] = frozenset()
     stripped: frozenset[str] = frozenset()
     entities: Sequence[tuple[int, int, str]] = ()  # (start, end, label) from the parse
+    sentences: Sequence[tuple[int, int]] = ()  # body sentences with a vector of their own
+    sentence_vectors: np.ndarray | Sequence = ()
 
 
 def chunk_from_meta(record_id: str, text: str, meta: dict) -> Chunk:
@@ -190,6 +193,34 @@ def date_or_none(value: str | None) -> dt.date | None:
 
 def quote_id(article_id: str, content_hash: str, index: int) -> str:
     return f"{article_id}::{content_hash[:12]}::q{index}"
+
+
+def sentence_id(article_id: str, content_hash: str, index: int) -> str:
+    return f"{article_id}::{content_hash[:12]}::s{index}"
+
+
+def sentence_meta(article: Article, start: int, end: int) -> dict:
+    """What a sentence is found with: its place, its article version, and the fields the
+    question's filters read (`chroma_where`)."""
+    meta: dict = {
+        "article_id": article.id,
+        "content_hash": article.content_hash,
+        "start": start,
+        "end": end,
+        "dated": article.published is not None,
+    }
+    if article.published:
+        meta["published"] = article.published.isoformat()
+        meta["published_ord"] = date_ordinal(article.published)
+    if article.source:
+        meta["source"] = article.source
+    return meta
+
+
+def sentence_from_meta(meta: dict, similarity: float) -> SentenceHit:
+    return SentenceHit(
+        meta["article_id"], meta["content_hash"], meta["start"], meta["end"], similarity
+    )
 
 
 def quote_meta(article: Article, quote: Quote) -> dict:

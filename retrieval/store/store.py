@@ -52,9 +52,12 @@ from retrieval.store.records import (
     quote_from_meta,
     quote_id,
     quote_meta,
+    sentence_from_meta,
+    sentence_id,
+    sentence_meta,
     stored_from_record,
 )
-from retrieval.types import Chunk, chunk_id
+from retrieval.types import Chunk, SentenceHit, chunk_id
 
 
 @explained_errors
@@ -72,6 +75,7 @@ class ChunkStore:
             self.chunks = self._collection("chunks", by_similarity=True)
             self.articles = self._collection("articles")
             self.quotes = self._collection("quotes", by_similarity=True)
+            self.sentences = self._collection("sentences", by_similarity=True)
             self.change_log = self._collection("changes")
         except Exception as err:
             raise StoreError(f"cannot open collections in {self.location}: {err}") from err
@@ -113,13 +117,27 @@ class ChunkStore:
                 zip(write.quotes, write.quote_vectors, strict=True)
             )
         ]
+        sentence_rows = [
+            (
+                sentence_id(write.article.id, write.article.content_hash, index),
+                vector,
+                "",  # the words are the article's: its text and the span
+                sentence_meta(write.article, start, end),
+            )
+            for write in writes
+            for index, ((start, end), vector) in enumerate(
+                zip(write.sentences, write.sentence_vectors, strict=True)
+            )
+        ]
         self._upsert(self.chunks, chunk_rows)
         self._upsert(self.quotes, quote_rows)
+        self._upsert(self.sentences, sentence_rows)
         self.speakers.save(row[3] for row in quote_rows)
         self.manifest.publish(writes)
         replaced = [w.article.id for w in writes if w.replaces_existing]
         self._delete_all_but(self.chunks, replaced, {row[0] for row in chunk_rows})
         self._delete_all_but(self.quotes, replaced, {row[0] for row in quote_rows})
+        self._delete_all_but(self.sentences, replaced, {row[0] for row in sentence_rows})
 
     def _delete_all_but(self, collection, article_ids: list[str], keep: set[str]) -> None:
         """Delete these articles' records other than `keep` (the version just written): old
@@ -146,13 +164,14 @@ class ChunkStore:
             self.manifest.unpublish(batch)
             self.chunks.delete(where={"article_id": {"$in": list(batch)}})
             self.quotes.delete(where={"article_id": {"$in": list(batch)}})
+            self.sentences.delete(where={"article_id": {"$in": list(batch)}})
 
     def vacuum(self) -> int:
-        """Delete chunks and quotes no published article version owns (left by an
-        interrupted write)."""
+        """Delete chunks, quotes and sentences no published article version owns (left by
+        an interrupted write)."""
         live = {entry.id: entry.content_hash for entry in self.manifest.iter_entries()}
         removed = 0
-        for collection in (self.chunks, self.quotes):
+        for collection in (self.chunks, self.quotes, self.sentences):
             stray = []
             for part in pages(collection, ["metadatas"]):
                 stray += [
@@ -277,6 +296,25 @@ class ChunkStore:
             for quote_id_, text, meta, distance in zip(*columns, strict=True)
         ]
         return self._published_quotes(quotes)
+
+    def nearest_sentences(
+        self, vector: np.ndarray, k: int, where: dict | None
+    ) -> list[SentenceHit]:
+        """The k sentences (matching `where`) nearest to `vector`, of published versions."""
+        if self.sentences.count() == 0:  # a store written before sentences had vectors
+            return []
+        found = self.sentences.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        hits = [
+            sentence_from_meta(meta, 1.0 - float(distance))
+            for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True)
+        ]
+        live = self.manifest.live_versions(h.article_id for h in hits)
+        return [h for h in hits if live.get(h.article_id) == h.content_hash]
 
     def get_quotes(self, similarity: dict[str, float | None]) -> list[StoredQuote]:
         """These quotes ({id: cosine to the question, if known}), in that order, if their
