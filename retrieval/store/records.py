@@ -199,9 +199,9 @@ def sentence_id(article_id: str, content_hash: str, index: int) -> str:
     return f"{article_id}::{content_hash[:12]}::s{index}"
 
 
-def sentence_meta(article: Article, start: int, end: int) -> dict:
-    """What a sentence is found with: its place, its article version, and the fields the
-    question's filters read (`chroma_where`)."""
+def span_meta(article: Article, start: int, end: int) -> dict:
+    """What a span of an article (a sentence, a quote) is found with: its place, its
+    article version, and the fields the question's filters read (`chroma_where`)."""
     meta: dict = {
         "article_id": article.id,
         "content_hash": article.content_hash,
@@ -224,17 +224,8 @@ def sentence_from_meta(meta: dict, similarity: float) -> SentenceHit:
 
 
 def quote_meta(article: Article, quote: Quote) -> dict:
-    meta: dict = {
-        "article_id": article.id,
-        "content_hash": article.content_hash,
-        "start": quote.start,
-        "end": quote.end,
-        "mention": quote.mention,
-        "cue": quote.cue,
-        "kind": quote.kind,
-        "title": article.title,
-        "dated": article.published is not None,
-    }
+    meta = span_meta(article, quote.start, quote.end)
+    meta.update(mention=quote.mention, cue=quote.cue, kind=quote.kind, title=article.title)
     if quote.speaker is not None:
         if quote.roles:
             meta["roles"] = "\t".join(quote.roles)
@@ -244,11 +235,6 @@ def quote_meta(article: Article, quote: Quote) -> dict:
             surname=quote.speaker.surname,
             speaker_kind=quote.speaker.kind,
         )
-    if article.published:
-        meta["published"] = article.published.isoformat()
-        meta["published_ord"] = date_ordinal(article.published)
-    if article.source:
-        meta["source"] = article.source
     return meta
 
 

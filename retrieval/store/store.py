@@ -54,7 +54,7 @@ from retrieval.store.records import (
     quote_meta,
     sentence_from_meta,
     sentence_id,
-    sentence_meta,
+    span_meta,
     stored_from_record,
 )
 from retrieval.types import Chunk, SentenceHit, chunk_id
@@ -122,7 +122,7 @@ class ChunkStore:
                 sentence_id(write.article.id, write.article.content_hash, index),
                 vector,
                 "",  # the words are the article's: its text and the span
-                sentence_meta(write.article, start, end),
+                span_meta(write.article, start, end),
             )
             for write in writes
             for index, ((start, end), vector) in enumerate(
