@@ -300,9 +300,9 @@ class ChunkStore:
     def nearest_sentences(
         self, vector: np.ndarray, k: int, where: dict | None
     ) -> list[SentenceHit]:
-        """The k sentences (matching `where`) nearest to `vector`, of published versions."""
-        if self.sentences.count() == 0:  # a store written before sentences had vectors
-            return []
+        """The k sentences (matching `where`) nearest to `vector`, of published versions
+        (none from a store written before sentences had vectors: Chroma answers an empty
+        collection with no rows)."""
         found = self.sentences.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=k,
