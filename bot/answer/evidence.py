@@ -87,7 +87,7 @@ def judge(
     lives ("how many children died": 0.43 to its sentence, 0.21 to the passage)."""
     best = max((h.similarity for h in hits if h.similarity is not None), default=0.0)
     best_sentence = max((s.similarity for s in sentences), default=0.0)
-    absent = absent_topic(question, searcher, close=best_sentence >= SENTENCE_FLOOR)
-    close = best >= min_relevance or best_sentence >= SENTENCE_FLOOR
-    found = bool(hits or sentences) and not absent and close
+    sentence_close = best_sentence >= SENTENCE_FLOOR
+    absent = absent_topic(question, searcher, close=sentence_close)
+    found = bool(hits or sentences) and not absent and (best >= min_relevance or sentence_close)
     return Evidence(found, tuple(absent), best, best_sentence)

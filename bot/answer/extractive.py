@@ -202,6 +202,10 @@ class ExtractiveAnswerer:
         top_score = hits[0].score if hits else 1.0
         seen: set[tuple[str, int]] = set()
         candidates: list[Candidate] = []
+        spans_of = {
+            article_id: body_sentence_spans(article.text, article.paragraphs)
+            for article_id, article in articles.items()
+        }  # once per article, however many passages and sentences it gave
 
         def add(article: StoredArticle, spans, index: int, passage: str, score: float) -> None:
             start = spans[index][0]
@@ -217,7 +221,7 @@ class ExtractiveAnswerer:
             article = articles.get(hit.chunk.article_id)
             if article is None:  # removed by a concurrent refresh
                 continue
-            spans = body_sentence_spans(article.text, article.paragraphs)
+            spans = spans_of[article.id]
             for index, (start, _) in enumerate(spans):
                 if hit.chunk.char_start <= start < hit.chunk.char_end:
                     add(article, spans, index, hit.chunk.text, hit.score / top_score)
@@ -225,7 +229,7 @@ class ExtractiveAnswerer:
             article = articles.get(sentence.article_id)
             if article is None:
                 continue
-            spans = body_sentence_spans(article.text, article.paragraphs)
+            spans = spans_of[article.id]
             index = bisect_left(spans, (sentence.start, -1))
             if index < len(spans) and spans[index][0] == sentence.start:
                 add(article, spans, index, "", 0.0)
@@ -279,9 +283,8 @@ def _rank(
     scored: list[tuple[float, float, Candidate]] = []
     for candidate, words in zip(candidates, sentence_terms, strict=True):
         coverage = sum(idf[t] for t in question.terms if t in words) / total_weight
-        close = candidate.similarity >= SENTENCE_ON_TOPIC and not by_words
         paraphrase = strong_semantic and candidate.passage_score == 1.0 and not by_words
-        if question.terms and coverage == 0 and not (paraphrase or close):
+        if question.terms and coverage == 0 and not (paraphrase or _close(candidate, by_words)):
             continue
         quoted = "“" in candidate.article.text[candidate.start : candidate.end]
         score = W_COVERAGE * coverage + W_PASSAGE * candidate.passage_score

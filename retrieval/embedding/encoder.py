@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding.onnx import MAX_TOKENS, Spans, pool_spans
+from retrieval.embedding.onnx import MAX_TOKENS, Spans, normalised, pool_spans
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 ONNX = "onnx"
@@ -90,18 +90,9 @@ class Embedder:
         Texts are encoded longest first in batches of `batch_size`, so padding stays low;
         `on_progress` hears how many were done every few dozen texts.
         """
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        unreported = 0
-        for done, (rows, encoded) in enumerate(self._encode_all(texts, batches), start=1):
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for rows, encoded in self._batches(texts, self._encode_plain, on_progress):
             vectors[rows] = encoded
-            unreported += len(rows)
-            if on_progress and (unreported >= _PROGRESS_EVERY or done == len(batches)):
-                on_progress(unreported)
-                unreported = 0
         return vectors
 
     def embed_with_spans(
@@ -114,53 +105,65 @@ class Embedder:
         offsets into the text), pooled from the same pass over the text (`pool_spans`): the
         sentences' vectors cost no encoding of their own. Rows of spans the encoder never
         read (past its 256 tokens) are zero."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32), []
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         span_vectors: list[np.ndarray] = [np.zeros((0, self.dimension))] * len(texts)
 
         def encode(batch: list[str], rows: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
             return self._encode_spans(batch, [list(spans[i]) for i in rows])
 
-        unreported = 0
-        for done, (rows, (pooled, per_text)) in enumerate(
-            self._encode_all(texts, batches, encode), start=1
-        ):
+        for rows, (pooled, per_text) in self._batches(texts, encode, on_progress):
             vectors[rows] = pooled
             for row, found in zip(rows, per_text, strict=True):
                 span_vectors[row] = found
-            unreported += len(rows)
-            if on_progress and (unreported >= _PROGRESS_EVERY or done == len(batches)):
-                on_progress(unreported)
-                unreported = 0
         return vectors, span_vectors
+
+    def _encode_plain(self, texts: list[str], _rows: list[int]) -> np.ndarray:
+        return self.model.encode(texts) if self.backend == ONNX else self.encode_batch(texts)
 
     def _encode_spans(
         self, texts: list[str], spans: list[Spans]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         if self.backend == ONNX:
             return self.model.encode_spans(texts, spans)
+        # sentence-transformers' own pooling is the mean of every token's state, [CLS] and
+        # [SEP] included: the text's vector comes from the same pass as its spans'.
         tokens = self.model.encode(texts, output_value="token_embeddings", batch_size=len(texts))
         offsets = self.model.tokenizer(
             texts, return_offsets_mapping=True, truncation=True, max_length=MAX_TOKENS
         )["offset_mapping"]
-        vectors = self.encode_batch(texts)
-        per_text = [
-            pool_spans(np.asarray(hidden), offsets[row], spans[row])
-            for row, hidden in enumerate(tokens)
-        ]
+        hidden = [np.asarray(states, dtype=np.float32) for states in tokens]
+        vectors = normalised(np.stack([states.mean(axis=0) for states in hidden]))
+        per_text = [pool_spans(hidden[row], offsets[row], spans[row]) for row in range(len(texts))]
         return vectors, per_text
 
-    def _encode_all(
-        self, texts: Sequence[str], batches: list[list[int]], encode_rows=None
+    def _batches(
+        self,
+        texts: Sequence[str],
+        encode: Callable[[list[str], list[int]], object],
+        on_progress: Callable[[int], None] | None,
     ) -> Iterator[tuple[list[int], object]]:
-        """Each batch's rows and vectors, in order. ONNX Runtime's session takes concurrent
-        calls (one per core); sentence-transformers' model is called by one thread at a time.
-        `encode_rows(batch_texts, rows)` replaces the plain encoding."""
-        plain = self.model.encode if self.backend == ONNX else self.encode_batch
-        encode = encode_rows or (lambda batch, rows: plain(batch))
+        """Each batch's rows and what `encode(batch_texts, rows)` made of them, longest texts
+        first; `on_progress` hears how many were done every few dozen texts."""
+        if not texts:
+            return
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        unreported = 0
+        for done, (rows, encoded) in enumerate(self._encode_all(texts, batches, encode), start=1):
+            yield rows, encoded
+            unreported += len(rows)
+            if on_progress and (unreported >= _PROGRESS_EVERY or done == len(batches)):
+                on_progress(unreported)
+                unreported = 0
+
+    def _encode_all(
+        self,
+        texts: Sequence[str],
+        batches: list[list[int]],
+        encode: Callable[[list[str], list[int]], object],
+    ) -> Iterator[tuple[list[int], object]]:
+        """Each batch's rows and encoding, in order. ONNX Runtime's session takes concurrent
+        calls (one per core); sentence-transformers' model is called by one thread at a time."""
         if self.parallel_calls == 1 or len(batches) == 1:
             with self._lock if self.parallel_calls == 1 else contextlib.nullcontext():
                 for rows in batches:
