@@ -133,6 +133,20 @@ class Searcher:
         vector = self.embedder.embed_query(query)
         return self.store.nearest_sentences(vector, k, chroma_where(filters) or None)
 
+    def sentence_similarities(
+        self, query: str, places: Iterable[tuple[str, str, int]]
+    ) -> dict[tuple[str, int], float]:
+        """(article id, start) → cosine of the question with each of these sentences (given
+        as article id, content hash, start), read by id: the sentences of the passages found,
+        which the nearest-sentence search did not reach, judged as closely."""
+        vectors = self.store.sentence_vectors(places)
+        if not vectors:
+            return {}
+        query_vector = self.embedder.embed_query(query)
+        keys = list(vectors)
+        matrix = np.stack([vectors[key] for key in keys])
+        return dict(zip(keys, (matrix @ query_vector).tolist(), strict=True))
+
     # -- the quote index: who is quoted, saying what ------------------------------------
     def articles(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:
         """The published articles with these ids (text, paragraphs, entities), by id."""

@@ -190,6 +190,7 @@ class StoredArticle:
     text: str
     paragraphs: tuple[Paragraph, ...]
     entities: tuple[tuple[int, int, str], ...] = ()  # (start, end, label): dates, people…
+    content_hash: str = ""  # the published version's: its sentences' vectors are keyed by it
 
     def entities_in(self, start: int, end: int) -> set[str]:
         """The labels of the named entities within text[start:end] ("DATE", "PERSON")."""

@@ -295,3 +295,19 @@ def test_a_body_that_reacted_is_phrased_only_from_passages_naming_it(seeded, mod
     assert answer.found and "United Nations voiced concern" in answer.citations[0].quote
     sent = model.user_text()
     assert "United Nations" in sent and sent.count("<passage ") == 1
+
+
+def test_a_two_part_question_gives_the_model_what_each_part_found(seeded, model):
+    """ "How many children died and who brokered the ceasefire?": the passages holding each
+    answer reach the model, and its answer cites both."""
+    model.script = lambda request: Reply(
+        f"At least nine children were killed [{passage_number(request, 'nine children')}]; "
+        f"Qatar and Turkey brokered the ceasefire "
+        f"[{passage_number(request, 'brokered by Qatar and Turkey')}]."
+    )
+    answer = generative(seeded, model).ask(
+        "how many children died in the strikes and who brokered the ceasefire"
+    )
+    assert answer.found and answer.note is None
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "nine children" in quotes and "brokered by Qatar and Turkey" in quotes

@@ -8,9 +8,12 @@ from bot.answer.question import (
     analyse,
     demands_words,
     extract_filters,
+    gives_reason,
     is_follow_up,
     name_head,
+    question_parts,
     split_quotes_command,
+    without_latest_frame,
     without_person,
 )
 from retrieval.types import ArticleError
@@ -111,3 +114,52 @@ def test_latest_questions_are_read_as_such():
     assert analyse("latest on the GenCorp bid").asks_latest
     assert analyse("what's new with OPEC output").asks_latest
     assert not analyse("What did Asif say about Tora Bora?").asks_latest
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "what did TWA offer for USAir and what will it do if USAir turns it down",
+            ("what did TWA offer for USAir", "what will it do if USAir turns it down"),
+        ),
+        (
+            "How much oil is in Terra Nova, and when could it start producing?",
+            ("How much oil is in Terra Nova", "when could it start producing"),
+        ),
+        (
+            "will the linerboard price hikes stick - what are the arguments both ways",
+            ("will the linerboard price hikes stick", "what are the arguments both ways"),
+        ),
+        ("How did Texaco and Pennzoil react to the ruling?", None),  # one question, two names
+        ("Is Exxon selling and why?", None),  # too short a part to stand alone
+        ("Measor on Hong Leong Securities - what did they say?", None),  # a frame, no topic
+    ],
+)
+def test_a_question_asking_two_things_is_split_in_two(question, parts):
+    assert question_parts(question) == parts
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("What's the latest on UK base rates?", "UK base rates?"),
+        ("Any update on the Viacom takeover?", "the Viacom takeover?"),
+        ("newest on the occidental share offering", "the occidental share offering"),
+        (
+            "What's the latest reaction to Reagan's Iran speech?",
+            "reaction to Reagan's Iran speech?",
+        ),
+    ],
+)
+def test_the_latest_on_a_story_searches_for_the_story_not_the_word_latest(question, searched):
+    assert analyse(question).asks_latest
+    assert without_latest_frame(question) == searched
+
+
+def test_a_why_question_wants_a_sentence_giving_a_reason():
+    assert "CAUSE" in analyse("why did king world stock fall").answer_types
+    assert "CAUSE" in analyse("What caused Nationwide's loss?").answer_types
+    assert gives_reason("The fall was largely due to sales of foreign currency.")
+    assert gives_reason("It was imposed in retaliation for the crackdown.")
+    assert not gives_reason("French official reserves fell 45.06 billion francs in January.")

@@ -24,7 +24,7 @@ from langchain_core.prompts import PromptTemplate
 
 from bot.answer.citing import best_quote, cite
 from bot.answer.extractive import ExtractiveAnswerer
-from bot.answer.question import analyse, is_follow_up
+from bot.answer.question import analyse, is_follow_up, question_parts
 from bot.answer.types import Answer, Answerer, Citation, Conversation
 from bot.settings import PROMPTS_DIR, LLMSettings
 from retrieval.text.sentences import sentence_spans
@@ -122,6 +122,16 @@ class GenerativeAnswerer:
             standalone = self.standalone(question, conversation)
         except LLMError as err:
             return self._fallback(question, conversation, filters, err)
+        parts = question_parts(standalone)
+        routes = self.extractive.route_parts(parts, filters) if parts else None
+        if routes:  # two questions in one: the passages each part found, phrased together
+            whole = self.extractive.answer_parts(question, standalone, routes)
+            if whole is not None:
+                hits = _distinct([hit for _, routed in routes for hit in routed.hits])
+                passages = [self._chunk_passage(hit) for hit in hits]
+                return self._generated(
+                    question, standalone, passages, on_token, lambda: whole, conversation, filters
+                )
         routed = self.router.route(question, analyse(standalone), standalone, filters)
         spoken = routed.spoken
         if spoken is not None:
@@ -315,6 +325,12 @@ def quotations(spoken: Answer) -> list[Passage]:
         Passage(c.title, c.published, c.quote, lambda n, _claims, c=c: replace(c, n=n))
         for c in sources
     ]
+
+
+def _distinct(hits: list[Hit]) -> list[Hit]:
+    """Each passage once, in the order found."""
+    seen: set[str] = set()
+    return [h for h in hits if not (h.chunk.id in seen or seen.add(h.chunk.id))]
 
 
 def _holding(hits: list[Hit], citations: tuple[Citation, ...]) -> list[Hit]:

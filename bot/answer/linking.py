@@ -91,6 +91,8 @@ def words_of(text: str) -> list[Word]:
     words = []
     for match in _WORD.finditer(text):
         token = match.group(0)
+        if token == "s" and text[match.start() - 1 : match.start()] in ("'", "’"):
+            continue  # the "s" of "governor's": part of the possessive, not a word
         possessive = bool(_POSSESSIVE.match(text[match.end() :]))
         words.append(Word(token.rstrip(".") if token.count(".") == 1 else token,
                           match.start(), match.end(), possessive))  # fmt: skip

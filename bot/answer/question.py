@@ -50,6 +50,7 @@ _LATEST = re.compile(
     re.I,
 )
 _WHEN = re.compile(r"^\s*(?:when|what date|on what day|which day)\b", re.I)
+CAUSE = "CAUSE"  # no entity: a reason or purpose ("due to…", "in retaliation for…")
 # What kind of entity answers a question, by how it opens (spaCy's labels, stored at ingest).
 _ANSWER_TYPES = (
     (re.compile(r"^\s*(?:when|what (?:date|time|day|year|month)|on what day|which (?:day|"
@@ -59,6 +60,9 @@ _ANSWER_TYPES = (
     (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), frozenset({"PERSON"})),
     (re.compile(r"^\s*(?:where|in what (?:place|city|country))\b", re.I),
      frozenset({"GPE", "LOC", "FAC"})),
+    (re.compile(r"^\s*(?:why|how come|what (?:caused|made|pushed|prompted|lifted|drove|is "
+                r"behind|'s behind|was behind|led)|what (?:is|was|are) the reasons?|for what "
+                r"reason)\b|\breasons? (?:for|why)\b", re.I), frozenset({CAUSE})),
 )  # fmt: skip
 _NOT_NAMES = lexicon()["not_names"]
 
@@ -109,6 +113,65 @@ def answer_types(text: str) -> frozenset[str]:
     """The entity labels an answer to `text` holds: a date for "when", a number for "how
     many", a person for "who", a place for "where" (empty for other questions)."""
     return next((labels for pattern, labels in _ANSWER_TYPES if pattern.search(text)), frozenset())
+
+
+_CAUSE_MARKERS = re.compile(
+    r"\b(?:"
+    + "|".join(sorted(map(re.escape, lexicon()["cause_markers"]), key=len, reverse=True))
+    + r")\b",
+    re.I,
+)
+
+
+def gives_reason(sentence: str) -> bool:
+    """Does the sentence give a reason or purpose ("largely due to", "in retaliation for")?"""
+    return bool(_CAUSE_MARKERS.search(sentence))
+
+
+_SECOND_QUESTION = re.compile(
+    r"(?:,\s*|\s+)(?:and|but)\s+(?=(?:what|how|who|whom|when|where|why|which|is|are|was|were|"
+    r"does|do|did|will|would|has|have|can|could)\b)|\s+[-–—]\s+(?=(?:what|how|who|when|where|"
+    r"why|which|is|are|does|do|did|will|would)\b)|;\s*",
+    re.I,
+)
+_MIN_PART_WORDS = 3
+
+
+def question_parts(text: str) -> tuple[str, str] | None:
+    """A question that asks two things ("what did TWA offer for USAir and what will it do if
+    USAir turns it down") split in two; None for one question ("Texaco and Pennzoil")."""
+    pieces = _SECOND_QUESTION.split(text.strip(), maxsplit=1)
+    if len(pieces) != 2:
+        return None
+    first, second = (p.strip(" ,;?") for p in pieces)
+    if min(len(first.split()), len(second.split())) < _MIN_PART_WORDS:
+        return None
+    if not (topic_terms(first) and topic_terms(second)):
+        return None  # "Measor on Hong Securities - what did they say?": one question, framed
+    return first, second
+
+
+_LATEST_FRAME = re.compile(
+    r"\b(?:what'?s|what is|any|is there any)?\s*(?:the\s+)?(?:latest|newest|most recent|"
+    r"recent|new)?\s*(?:news|updates?|word|developments?|latest|newest)\s*(?:on|about|with|"
+    r"in|regarding|for|from)?\b\s*",
+    re.I,
+)
+
+
+def without_latest_frame(text: str) -> str:
+    """ "What's the latest on UK base rates?" → "UK base rates?": the story searched for,
+    without the words asking for news ("newest" would find "Redstone's newest proposal")."""
+    stripped = _LATEST_FRAME.sub(" ", text, count=1).strip()
+    return stripped if len(stripped.split()) >= 1 else text
+
+
+def content_words(text: str) -> str:
+    """The words of a question that say what it is about ("How much oil does Petro-Canada
+    think is in Terra Nova" → "oil Petro-Canada think Terra Nova"): what a second question
+    joined to it ("and when could it start producing?") is read with, its own words first."""
+    words = re.findall(r"[\w][\w.&'’-]*", text)
+    return " ".join(w for w in words if w.lower().strip(".'’") not in STOPWORDS)
 
 
 def topic_terms(topic: str, name_words: set[str] = frozenset()) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from bot.answer.evidence import Evidence, judge
-from bot.answer.question import Question, demands_words, name_head
+from bot.answer.question import Question, demands_words, name_head, without_latest_frame
 from bot.answer.said import SpeechAnswerer, SpeechRoute
 from bot.answer.types import Answer
 from bot.settings import AnswerSettings
@@ -26,6 +26,7 @@ from retrieval.search import Searcher
 from retrieval.types import Hit, SearchFilters, SentenceHit
 
 NOTHING_FOUND = Evidence(found=False)
+LATEST_DEPTH = 3  # "the latest on X" reads more passages: the newest story may rank lower
 SENTENCE_DEPTH = 20  # sentences fetched by their own vectors beside the passages
 
 
@@ -41,6 +42,7 @@ class Routed:
     sentences: list[SentenceHit] = field(default_factory=list)  # found by their own vectors
     asked: str = ""  # a refused speech question's person: the passages cited name them
     refusal: Answer | None = None
+    searched: str = ""  # the words passages were searched with ("the latest on" left out)
 
     @property
     def found(self) -> bool:
@@ -65,12 +67,15 @@ class Router:
             if not name_head(speech.asked):
                 return Routed(linked, spoken=spoken)
             asked, linked = speech.asked, replace(linked, person_names=())
-        hits = self.searcher.search(standalone, self.settings.top_k, filters)
-        sentences = self.searcher.nearest_sentences(standalone, SENTENCE_DEPTH, filters)
+        searched = without_latest_frame(standalone) if linked.asks_latest else standalone
+        depth = self.settings.top_k * (LATEST_DEPTH if linked.asks_latest else 1)
+        hits = self.searcher.search(searched, depth, filters)
+        sentences = self.searcher.nearest_sentences(searched, SENTENCE_DEPTH, filters)
         verdict = judge(linked, hits, sentences, self.searcher, self.settings.min_relevance)
         return Routed(
-            linked, hits=hits, evidence=verdict, sentences=sentences, asked=asked, refusal=spoken
-        )
+            linked, hits=hits, evidence=verdict, sentences=sentences, asked=asked,
+            refusal=spoken, searched=searched,
+        )  # fmt: skip
 
     @staticmethod
     def _final(speech: SpeechRoute) -> bool:

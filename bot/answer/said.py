@@ -27,6 +27,7 @@ import numpy as np
 from bot.answer.citing import cite, quote_span, shown, terms
 from bot.answer.evidence import absent_topic
 from bot.answer.linking import (
+    AT_HEAD,
     Link,
     Mention,
     Word,
@@ -35,10 +36,12 @@ from bot.answer.linking import (
     best,
     candidates,
     ngrams,
+    place_score,
     role_phrases,
     spoken_for,
     surname_of_someone_else,
     topic_after,
+    typed_lower_case,
     words_of,
 )
 from bot.answer.question import STOPWORDS, Question, analyse, asks_words_plainly, without_person
@@ -206,6 +209,8 @@ class SpeechAnswerer:
         phrases = role_phrases(words) + spoken_for(question.text, words)
         roles = self.searcher.role_holders([phrase for *_, phrase in phrases])
         mention = best(candidates(words, named, roles, question.text))
+        if mention is not None and self._someone_else_at_slot(words, mention):
+            return Link(asked_at_slot(words) or "", (), "unknown", "")
         if mention is None:
             typo = self._typo(question, words, runs)
             if typo is not None:
@@ -216,6 +221,15 @@ class SpeechAnswerer:
             return None
         topic = topic_after(question.text, words, mention)
         return Link(mention.text, mention.speakers, mention.how, topic)
+
+    def _someone_else_at_slot(self, words: list[Word], mention: Mention) -> bool:
+        """ "What did Pakistan expect from the Taliban?" asks about Pakistan, whom the archive
+        does not quote, not about the Taliban it does: a known speaker standing nowhere a
+        question puts its person loses to an unknown name standing there."""
+        if place_score(words, mention.first, mention.last, typed_lower_case(words)) >= AT_HEAD:
+            return False
+        slot = asked_at_slot(words)
+        return bool(slot) and mention.text not in slot and self._names_someone(slot)
 
     def _typo(
         self, question: Question, words: list[Word], runs: list[tuple[int, int, str]]

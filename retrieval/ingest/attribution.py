@@ -41,6 +41,7 @@ _RELAY_VERBS = lexicon()["relay_verbs"]
 
 
 _BARE_ROLES = lexicon()["bare_roles"]
+_OWNER_PREPOSITIONS = ("for", "of", "at")  # "a spokesman for the governor", "head of OPEC"
 
 
 _TITLE_OR_JOB = lexicon()["titles"] | lexicon()["person_nouns"]
@@ -412,6 +413,7 @@ def _roles_beside(entity) -> list[str]:
         roles.append(lemma)
         if modifiers:
             roles.append(" ".join([*modifiers[-1:], lemma]))
+        roles += _roles_for_owner(noun, lemma)
     # "Defence Minister Khawaja Asif": the words before the name that modify it, as a chain.
     chain = []
     for token in reversed(root.doc[max(0, entity.start - 4) : entity.start]):
@@ -426,6 +428,30 @@ def _roles_beside(entity) -> list[str]:
         roles.append(head)
         if len(chain) > 1:
             roles.append(f"{chain[1].lemma_.lower()} {head}")
+    return roles
+
+
+def _roles_for_owner(noun, lemma: str) -> list[str]:
+    """ "a spokesman for the governor of Khost" → "governor spokesman", "khost governor
+    spokesman": the role as a question names it ("the Khost governor's spokesman")."""
+    owner = next(
+        (g for p in noun.children if p.dep_ == "prep" and p.lower_ in _OWNER_PREPOSITIONS
+         for g in p.children if g.dep_ == "pobj" and g.pos_ in ("NOUN", "PROPN")),
+        None,
+    )  # fmt: skip
+    if owner is None:
+        return []
+    head = owner.lemma_.lower() if owner.pos_ == "NOUN" else owner.lower_
+    roles = [f"{head} {lemma}"]
+    inner = [
+        g.lower_
+        for p in owner.children
+        if p.dep_ == "prep" and p.lower_ == "of"
+        for g in p.children
+        if g.dep_ == "pobj" and g.pos_ == "PROPN"
+    ]
+    if inner:
+        roles.append(f"{inner[0]} {head} {lemma}")
     return roles
 
 

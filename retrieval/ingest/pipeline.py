@@ -38,7 +38,8 @@ from retrieval.store import ChunkStore, IndexedArticle
 from retrieval.types import Article, Problem
 
 _NONE = Boilerplate()
-_PIPELINE_VERSION = f"text-v4+{EXTRACTOR_VERSION}"  # v4: sentence vectors; a change re-reads all
+# v5: sentence ids by their offset; a change re-reads all
+_PIPELINE_VERSION = f"text-v5+{EXTRACTOR_VERSION}"
 
 
 @dataclass

@@ -184,6 +184,7 @@ def stored_from_record(record_id: str, text: str, meta: dict) -> StoredArticle:
         text=text,
         paragraphs=paragraphs,
         entities=tuple(tuple(e) for e in json.loads(meta.get("entities", "[]"))),
+        content_hash=meta.get("content_hash", ""),
     )
 
 
@@ -195,8 +196,9 @@ def quote_id(article_id: str, content_hash: str, index: int) -> str:
     return f"{article_id}::{content_hash[:12]}::q{index}"
 
 
-def sentence_id(article_id: str, content_hash: str, index: int) -> str:
-    return f"{article_id}::{content_hash[:12]}::s{index}"
+def sentence_id(article_id: str, content_hash: str, start: int) -> str:
+    """Keyed by where the sentence starts, so a passage's sentence finds its vector by id."""
+    return f"{article_id}::{content_hash[:12]}::s{start}"
 
 
 def span_meta(article: Article, start: int, end: int) -> dict:

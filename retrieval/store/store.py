@@ -119,15 +119,13 @@ class ChunkStore:
         ]
         sentence_rows = [
             (
-                sentence_id(write.article.id, write.article.content_hash, index),
+                sentence_id(write.article.id, write.article.content_hash, start),
                 vector,
                 "",  # the words are the article's: its text and the span
                 span_meta(write.article, start, end),
             )
             for write in writes
-            for index, ((start, end), vector) in enumerate(
-                zip(write.sentences, write.sentence_vectors, strict=True)
-            )
+            for (start, end), vector in zip(write.sentences, write.sentence_vectors, strict=True)
         ]
         self._upsert(self.chunks, chunk_rows)
         self._upsert(self.quotes, quote_rows)
@@ -296,6 +294,20 @@ class ChunkStore:
             for quote_id_, text, meta, distance in zip(*columns, strict=True)
         ]
         return self._published_quotes(quotes)
+
+    def sentence_vectors(
+        self, places: Iterable[tuple[str, str, int]]
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """(article id, start) → the sentence's vector, for sentences given as (article id,
+        content hash, start): one read by id (absent when the store has none for it)."""
+        ids = list(dict.fromkeys(sentence_id(*place) for place in places))
+        if not ids:
+            return {}
+        found = self.sentences.get(ids=ids, include=["metadatas", "embeddings"])
+        return {
+            (meta["article_id"], meta["start"]): np.asarray(vector, dtype=np.float32)
+            for meta, vector in zip(found["metadatas"], found["embeddings"], strict=True)
+        }
 
     def nearest_sentences(
         self, vector: np.ndarray, k: int, where: dict | None
