@@ -37,7 +37,7 @@ LATEST_STORY = 0.75  # …and that hold this share of the question's words
 LEAD_WITHIN = 0.7  # a story's lead stands for it when it scores this near its best sentence
 W_ANSWER_TYPE = 0.3  # a when / who / how-many question: the sentence holds a date, person, number
 SEMANTIC_MARGIN = 0.15  # a paraphrase no word matches: top passage only, this far above floor
-W_SENTENCE = 1.0  # the sentence's own cosine to the question (its vector read in its passage)
+W_SENTENCE = 1.5  # the sentence's own cosine to the question (its vector read in its passage)
 SENTENCE_ON_TOPIC = 0.5  # a sentence this close answers though it shares no word
 # A refusal that measures absence, not question length. General dev set (745 answerable,
 # 171 absent), answered / refused, by ANSWERS_BY_MEANING · ANSWERS_WITH_WORDS · WORDS_HELD:
