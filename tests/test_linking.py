@@ -95,3 +95,12 @@ def test_an_ordinary_word_is_a_name_only_where_the_question_puts_a_person():
 def test_the_place_of_a_person_the_archive_does_not_know(question, name):
     assert linked(question)[0] is None
     assert asked_at_slot(words_of(question)) == name
+
+
+def test_a_to_inside_the_asked_clause_does_not_cut_the_topic():
+    """ "say the Taliban have to leave" asks about the Taliban leaving, not about "leave";
+    "react to" still opens the topic."""
+    _, topic = linked("why does Asif say the Taliban have to leave the border")
+    assert "Taliban" in topic and "leave the border" in topic
+    _, topic = linked("How did Asif react to the Istanbul talks?")
+    assert topic == "the Istanbul talks"

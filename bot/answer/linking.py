@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from bot.answer.question import STOPWORDS, Question, topic_terms
 from retrieval.embedding.encoder import is_common_word
-from retrieval.text.lexicon import lexicon
+from retrieval.text.lexicon import lexicon, speech_verb_forms
 from retrieval.text.names import body_key, matches, name_key
 from retrieval.types import PERSON, Speaker
 
@@ -49,6 +49,9 @@ _FRAME_AFTER = re.compile(
     r"\s[-–—]\s*(?=(?:what|any|thoughts|quotes|comments|did|how)\b)|[?!]", re.I
 )
 _QUESTION_WORDS = STOPWORDS | lexicon()["request_words"]
+_WEAK_MARKERS = frozenset({"to", "of"})  # topic markers that as often open a clause
+_REACTING = frozenset({"react", "reacted", "reacts", "reaction", "reactions", "respond",
+                       "responded", "responds", "response", "reply", "replied"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -290,6 +293,8 @@ def topic_after(text: str, words: list[Word], mention: Mention) -> str:
     tail = words[mention.last + 1 :]
     for index, word in enumerate(tail):
         if word.text.lower() in TOPIC_MARKERS and index + 1 < len(tail):
+            if word.text.lower() in _WEAK_MARKERS and not _marks_topic(tail, index):
+                continue  # "say the deficit has to come down": "to" is the clause's
             verbs = [w for w in tail[:index] if w.text.lower() in _TELLING_VERBS]
             begin = verbs[0] if verbs else tail[index + 1]  # "post on X …": how they said it
             rest = text[begin.start :]
@@ -299,6 +304,16 @@ def topic_after(text: str, words: list[Word], mention: Mention) -> str:
     if head and [w.text.lower() for w in head[-2:]] == ["according", "to"]:
         kept = [w for w in kept if w not in head[-2:]]
     return _trim(" ".join(w.text for w in kept))
+
+
+def _marks_topic(tail: list[Word], index: int) -> bool:
+    """Does "to" / "of" at tail[index] open what the person is asked about: right after the
+    person or a word for speech or reaction ("react to", "comments of"), not inside a
+    clause ("has to come down")?"""
+    if index == 0:
+        return True
+    before = tail[index - 1].text.lower()
+    return before in _SLOT_NOUNS or before in _REACTING or before in speech_verb_forms()
 
 
 def _trim(topic: str) -> str:
