@@ -96,6 +96,12 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(stem(t) for t in tokenize(text))
 
 
+def story_terms(article: StoredArticle) -> frozenset[str]:
+    """The stemmed words of a whole story, its headline with them: a story's topic, which
+    its quotes and sentences rarely repeat in full (each part remembered by `terms`)."""
+    return terms(article.title) | terms(article.text)
+
+
 def shown(text: str, quote: StoredQuote | None) -> str:
     """The quoted text as the answer shows it, its speaker made explicit when the text isn't.
 

@@ -35,6 +35,7 @@ from bot.answer.ranking import (
     answers_question,
     naming,
     newest_first,
+    overlaps,
     rank,
     select,
     story_coverage,
@@ -115,9 +116,9 @@ class ExtractiveAnswerer:
             mine, more = self.choose(text, routed)
             if not mine:
                 return None
-            chosen += [c for c in mine[:PER_PART] if not _same_span(c, chosen)]
+            chosen += [c for c in mine[:PER_PART] if not overlaps(c, chosen)]
             extra += more + mine[PER_PART:]
-        extra = [c for c in extra if not _same_span(c, chosen)]
+        extra = [c for c in extra if not overlaps(c, chosen)]
         return self.render(question, standalone, chosen, extra)
 
     def understand(
@@ -253,14 +254,27 @@ class ExtractiveAnswerer:
             article_id: body_sentence_spans(article.text, article.paragraphs)
             for article_id, article in articles.items()
         }  # once per article, however many passages and sentences it gave
+        in_passages = [  # (article, sentence index, its start, the passage holding it)
+            (article, index, start, hit)
+            for hit in hits
+            if (article := articles.get(hit.chunk.article_id)) is not None  # else removed
+            for index, (start, _) in enumerate(spans_of[article.id])
+            if hit.chunk.char_start <= start < hit.chunk.char_end
+        ]
         closeness = {(s.article_id, s.start): s.similarity for s in sentences}
         if sentences:  # a store with sentence vectors: the passages' sentences are read too
-            closeness |= self._passage_sentences(query, hits, articles, spans_of, closeness)
+            unread = [
+                (article.id, article.content_hash, start)
+                for article, _, start, _ in in_passages
+                if (article.id, start) not in closeness
+            ]
+            closeness |= self.searcher.sentence_similarities(query, unread)
         top_score = hits[0].score if hits else 1.0
         seen: set[tuple[str, int]] = set()
         candidates: list[Candidate] = []
 
-        def add(article: StoredArticle, spans, index: int, passage: str, score: float) -> None:
+        def add(article: StoredArticle, index: int, passage: str, score: float) -> None:
+            spans = spans_of[article.id]
             start = spans[index][0]
             if (article.id, start) in seen:
                 return
@@ -270,14 +284,8 @@ class ExtractiveAnswerer:
             quote = quotes.get((article.id, start))
             candidates.append(Candidate(article, begin, end, quote, passage, score, similarity))
 
-        for hit in hits:
-            article = articles.get(hit.chunk.article_id)
-            if article is None:  # removed by a concurrent refresh
-                continue
-            spans = spans_of[article.id]
-            for index, (start, _) in enumerate(spans):
-                if hit.chunk.char_start <= start < hit.chunk.char_end:
-                    add(article, spans, index, hit.chunk.text, hit.score / top_score)
+        for article, index, _, hit in in_passages:
+            add(article, index, hit.chunk.text, hit.score / top_score)
         for sentence in sentences:
             article = articles.get(sentence.article_id)
             if article is None:
@@ -285,34 +293,8 @@ class ExtractiveAnswerer:
             spans = spans_of[article.id]
             index = bisect_left(spans, (sentence.start, -1))
             if index < len(spans) and spans[index][0] == sentence.start:
-                add(article, spans, index, "", 0.0)
+                add(article, index, "", 0.0)
         return candidates
-
-    def _passage_sentences(
-        self,
-        query: str,
-        hits: list[Hit],
-        articles: dict[str, StoredArticle],
-        spans_of: dict[str, list[tuple[int, int]]],
-        known: dict[tuple[str, int], float],
-    ) -> dict[tuple[str, int], float]:
-        """The question's cosine with each sentence of the passages found that the nearest
-        sentences did not include: every candidate is then judged on its own closeness, not
-        on whether it ranked in the top few by it."""
-        places = []
-        for hit in hits:
-            article = articles.get(hit.chunk.article_id)
-            if article is None:
-                continue
-            for start, _ in spans_of[article.id]:
-                inside = hit.chunk.char_start <= start < hit.chunk.char_end
-                if inside and (article.id, start) not in known:
-                    places.append((article.id, article.content_hash, start))
-        return self.searcher.sentence_similarities(query, places)
-
-
-def _same_span(candidate: Candidate, chosen: list[Candidate]) -> bool:
-    return any(c.article.id == candidate.article.id and c.start == candidate.start for c in chosen)
 
 
 def _person_of(earlier: Question, answer: Answer) -> str | None:

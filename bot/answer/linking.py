@@ -50,8 +50,7 @@ _FRAME_AFTER = re.compile(
 )
 _QUESTION_WORDS = STOPWORDS | lexicon()["request_words"]
 _WEAK_MARKERS = frozenset({"to", "of"})  # topic markers that as often open a clause
-_REACTING = frozenset({"react", "reacted", "reacts", "reaction", "reactions", "respond",
-                       "responded", "responds", "response", "reply", "replied"})  # fmt: skip
+_REACTING = lexicon()["reaction_words"]
 
 
 @dataclass(frozen=True)

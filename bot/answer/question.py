@@ -162,8 +162,7 @@ _LATEST_FRAME = re.compile(
 def without_latest_frame(text: str) -> str:
     """ "What's the latest on UK base rates?" → "UK base rates?": the story searched for,
     without the words asking for news ("newest" would find "Redstone's newest proposal")."""
-    stripped = _LATEST_FRAME.sub(" ", text, count=1).strip()
-    return stripped if len(stripped.split()) >= 1 else text
+    return _LATEST_FRAME.sub(" ", text, count=1).strip() or text
 
 
 def content_words(text: str) -> str:

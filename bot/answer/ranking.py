@@ -22,7 +22,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from bot.answer.citing import terms
+from bot.answer.citing import story_terms, terms
 from bot.answer.question import CAUSE, Question, gives_reason, name_head, words_in
 from retrieval.types import StoredArticle, StoredQuote
 
@@ -159,7 +159,7 @@ def story_coverage(candidate: Candidate, weights: dict[str, float]) -> float:
     total = sum(weights.values())
     if not total:
         return 1.0
-    story = terms(f"{candidate.article.title}\n{candidate.article.text}")
+    story = story_terms(candidate.article)
     return sum(w for t, w in weights.items() if t in story) / total
 
 
@@ -231,6 +231,14 @@ def _holds(candidate: Candidate, labels: frozenset[str]) -> bool:
     return bool(found & labels)
 
 
+def overlaps(candidate: Candidate, others: list[Candidate]) -> bool:
+    """Does the candidate's span overlap one of theirs (the same article)?"""
+    return any(
+        c.article.id == candidate.article.id and c.start < candidate.end and candidate.start < c.end
+        for c in others
+    )
+
+
 def select(
     ranked: list[tuple[float, Candidate]], limit: int
 ) -> tuple[list[Candidate], list[Candidate]]:
@@ -243,14 +251,8 @@ def select(
     extra: list[Candidate] = []
     seen_words: set[str] = set()
     for score, candidate in ranked:
-        overlaps = any(
-            c.article.id == candidate.article.id
-            and c.start < candidate.end
-            and candidate.start < c.end
-            for c in chosen + extra
-        )
         words = " ".join(candidate.article.text[candidate.start : candidate.end].split())
-        if overlaps or words in seen_words:
+        if overlaps(candidate, chosen + extra) or words in seen_words:
             continue  # one span once, and the same words from a repeated story once
         seen_words.add(words)
         if len(chosen) < limit and score >= KEEP_WITHIN * best:

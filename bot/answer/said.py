@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer.citing import cite, quote_span, shown, terms
+from bot.answer.citing import cite, quote_span, shown, story_terms, terms
 from bot.answer.evidence import absent_topic
 from bot.answer.linking import (
     AT_HEAD,
@@ -320,7 +320,7 @@ class SpeechAnswerer:
         articles = self.searcher.articles({q.article_id for q in quotes})
         similarity = self._similarities(quotes, vector)
         article_terms = {  # the headline is the article's topic too: quotes rarely repeat it
-            aid: terms(article.title) | terms(article.text) for aid, article in articles.items()
+            aid: story_terms(article) for aid, article in articles.items()
         }
         weights = _idf(parsed.terms, article_terms.values())
         ranked = [
