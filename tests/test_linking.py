@@ -97,6 +97,12 @@ def test_the_place_of_a_person_the_archive_does_not_know(question, name):
     assert asked_at_slot(words_of(question)) == name
 
 
+def test_one_word_that_names_no_one_is_no_role():
+    """ "the group" meant Eurofer in one article; "the Soros group" asks about Soros."""
+    roles = {"group": [BAKER]}
+    assert linked("What is the Soros group saying about Fairchild management?", roles)[0] is None
+
+
 def test_a_to_inside_the_asked_clause_does_not_cut_the_topic():
     """ "say the Taliban have to leave" asks about the Taliban leaving, not about "leave";
     "react to" still opens the topic."""

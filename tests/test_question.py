@@ -12,6 +12,7 @@ from bot.answer.question import (
     is_follow_up,
     name_head,
     question_parts,
+    spell_out,
     split_quotes_command,
     without_latest_frame,
     without_person,
@@ -97,6 +98,38 @@ def test_only_questions_that_ask_for_words_are_final_on_the_speech_path(text, de
 
 
 @pytest.mark.parametrize(
+    ("text", "asked", "demands"),
+    [
+        ("What did Khawaja Asif ever publicly say about Kabul?", "Khawaja Asif", True),
+        ("any quotes from asif on trade", "asif", True),
+        ("Asif on Tora Bora - what did he say?", "Asif", True),
+        ("why did gold tick up in hong kong after reagan spoke", "gold", False),
+        ("Why is CIBC said to be pushing Dome to sell Encor?", "CIBC", False),
+    ],
+)
+def test_the_words_asked_for_must_be_the_asked_persons(text, asked, demands):
+    """Words someone else spoke, or a report ("is said to be"), do not make the question a
+    demand for the asked person's words: passages may answer it."""
+    assert demands_words(text, asked) is demands
+
+
+def test_a_speech_verb_used_as_a_noun_asks_for_no_one_s_words():
+    assert not analyse(
+        "Is Australia's budget deficit running over the official forecast?"
+    ).asks_speech
+    assert analyse("What did Keating forecast for the deficit?").asks_speech
+    assert analyse("what were the comments on the deficit").asks_speech
+
+
+def test_short_forms_are_spelled_out_unless_the_archive_uses_them():
+    assert spell_out("uk q4 visible trade deficit") == "uk fourth quarter visible trade deficit"
+    assert spell_out("NZ futures volume") == "New Zealand futures volume"
+    assert spell_out("What did the fed chairman say?", lambda w: w == "fed") == (
+        "What did the fed chairman say?"
+    )
+
+
+@pytest.mark.parametrize(
     ("asked", "head"),
     [
         ("the United Nations react", "nations"),
@@ -155,6 +188,15 @@ def test_a_question_asking_two_things_is_split_in_two(question, parts):
 def test_the_latest_on_a_story_searches_for_the_story_not_the_word_latest(question, searched):
     assert analyse(question).asks_latest
     assert without_latest_frame(question) == searched
+
+
+def test_the_latest_frame_is_no_word_of_the_topic():
+    """A story never says "newest": counted as a topic word, it failed every story."""
+    assert analyse("newest on the occidental share offering").terms == (
+        "occident",
+        "share",
+        "offer",
+    )
 
 
 def test_a_why_question_wants_a_sentence_giving_a_reason():

@@ -28,6 +28,7 @@ from bot.answer.question import (
     content_words,
     is_follow_up,
     question_parts,
+    spell_out,
     substitute_person,
 )
 from bot.answer.ranking import (
@@ -40,6 +41,7 @@ from bot.answer.ranking import (
     select,
     story_coverage,
     tells_the_story,
+    with_reason,
 )
 from bot.answer.router import Routed, Router
 from bot.answer.said import SpeechAnswerer
@@ -74,7 +76,8 @@ class ExtractiveAnswerer:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer `question`; `on_token` is accepted for parity with streaming answerers."""
-        parsed, standalone, previous = self.understand(question, conversation)
+        spelled = spell_out(question, self.in_archive)
+        parsed, standalone, previous = self.understand(spelled, conversation)
         if previous and parsed.asks_when and previous.answer.citations:
             return self._when_follow_up(question, standalone, previous.answer)
         parts = question_parts(standalone)
@@ -185,6 +188,8 @@ class ExtractiveAnswerer:
             if routed.parsed.asks_latest:
                 ranked = newest_first(ranked)
             chosen, extra = select(ranked, self.settings.max_citations)
+            chosen = with_reason(chosen, candidates, routed.parsed)
+            extra = [c for c in extra if not overlaps(c, chosen)]
             if not any(answers_question(c) for c in chosen) and self._judged_by_sentence(routed):
                 chosen, extra = [], []  # close passages, but no sentence answers the question
         return chosen, extra
@@ -207,6 +212,10 @@ class ExtractiveAnswerer:
         chunks = self.searcher.chunk_count()
         frequency = {term: self.searcher.document_frequency(term) for term in question.terms}
         return {t: math.log(1 + chunks / (1 + f)) for t, f in frequency.items() if f > 0}
+
+    def in_archive(self, word: str) -> bool:
+        """Does any article hold this word (a short form is spelled out only if none does)?"""
+        return self.searcher.document_frequency(word) > 0
 
     @staticmethod
     def _judged_by_sentence(routed: Routed) -> bool:

@@ -24,7 +24,7 @@ from langchain_core.prompts import PromptTemplate
 
 from bot.answer.citing import best_quote, cite
 from bot.answer.extractive import ExtractiveAnswerer
-from bot.answer.question import analyse, is_follow_up, question_parts
+from bot.answer.question import analyse, is_follow_up, question_parts, spell_out
 from bot.answer.types import Answer, Answerer, Citation, Conversation
 from bot.settings import PROMPTS_DIR, LLMSettings
 from retrieval.text.sentences import sentence_spans
@@ -120,6 +120,7 @@ class GenerativeAnswerer:
     ) -> Answer:
         try:
             standalone = self.standalone(question, conversation)
+            standalone = spell_out(standalone, self.extractive.in_archive)
         except LLMError as err:
             return self._fallback(question, conversation, filters, err)
         parts = question_parts(standalone)

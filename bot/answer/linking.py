@@ -51,6 +51,7 @@ _FRAME_AFTER = re.compile(
 _QUESTION_WORDS = STOPWORDS | lexicon()["request_words"]
 _WEAK_MARKERS = frozenset({"to", "of"})  # topic markers that as often open a clause
 _REACTING = lexicon()["reaction_words"]
+_NO_ONE_ALONE = lexicon()["bare_roles"] | lexicon()["organisation_nouns"]
 
 
 @dataclass(frozen=True)
@@ -121,14 +122,17 @@ def ngrams(words: list[Word]) -> list[tuple[int, int, str]]:
 
 
 def role_phrases(words: list[Word]) -> list[tuple[int, int, str]]:
-    """Runs that may be a role: lower-cased, one to three words ("defence minister")."""
+    """Runs that may be a role: lower-cased, one to three words ("defence minister"); not
+    one word that names no one on its own ("the group", "the minister": the article meant
+    someone by it, the question means whoever it asks about)."""
     runs = []
     for first in range(len(words)):
         for last in range(first, min(len(words), first + 3)):
             phrase = " ".join(w.text.lower() for w in words[first : last + 1])
             if words[last].text.lower() in STOPWORDS:
                 break
-            runs.append((first, last, phrase))
+            if last > first or phrase not in _NO_ONE_ALONE:
+                runs.append((first, last, phrase))
     return runs
 
 

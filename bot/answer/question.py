@@ -9,6 +9,7 @@ is not decided here: `bot.answer.said` resolves the name against the archive's s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -95,9 +96,11 @@ def analyse(text: str) -> Question:
     names = asked_people(text)
     name_words = {word for name in names for word in tokenize(name)}
     topic = _topic(text, names)
+    latest = bool(_LATEST.search(text))
+    asked = without_latest_frame(text) if latest else text  # "newest" is no word of the topic
     return Question(
         text=text,
-        terms=topic_terms(topic or text, name_words),
+        terms=topic_terms(topic or asked, name_words),
         person_names=tuple(names),
         topic=topic,
         asks_speech=asks_speech(text),
@@ -105,8 +108,30 @@ def analyse(text: str) -> Question:
         has_pronoun=bool(_PRONOUNS.search(text)),
         has_proper_name=bool(re.search(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", text.strip())),
         answer_types=answer_types(text),
-        asks_latest=bool(_LATEST.search(text)),
+        asks_latest=latest,
     )
+
+
+@cache
+def _abbreviations() -> tuple[re.Pattern[str], dict[str, str]]:
+    pairs = (entry.split("=", 1) for entry in lexicon()["abbreviations"])
+    spelled = {short.strip(): long.strip() for short, long in pairs}
+    alternatives = "|".join(map(re.escape, sorted(spelled, key=len, reverse=True)))
+    return re.compile(rf"(?<![\w&])(?:{alternatives})(?![\w&])", re.I), spelled
+
+
+def spell_out(text: str, known: Callable[[str], bool] = lambda _: False) -> str:
+    """The question with the short forms readers type spelled out as news copy writes them
+    ("uk q4 trade deficit" → "uk fourth quarter trade deficit"), unless the archive itself
+    uses the short form (`known`: "the Fed chairman" stays, a role the archive knows). A word
+    no article holds would refuse the question (`bot.answer.evidence`)."""
+    pattern, spelled = _abbreviations()
+
+    def spelled_out(match: re.Match[str]) -> str:
+        short = match.group()
+        return short if known(short.lower()) else spelled[short.lower()]
+
+    return pattern.sub(spelled_out, text)
 
 
 def answer_types(text: str) -> frozenset[str]:
@@ -182,10 +207,27 @@ def topic_terms(topic: str, name_words: set[str] = frozenset()) -> tuple[str, ..
 def asks_speech(text: str) -> bool:
     """Does the question ask what someone said or wrote? Any speech or writing verb in any
     form ("post", "tweeted", "told Geo News"), a word for quotes, or "according to"."""
-    words = {word.lower() for word in re.findall(r"[A-Za-z]+", text)}
-    if words & _speech_forms() or "according" in words:
+    tokens = [word.lower() for word in re.findall(r"[A-Za-z]+", text)]
+    verbs = {
+        word for before, word in zip(["", *tokens], tokens, strict=False)
+        if word in _speech_forms() and not _noun_use(before, word)
+    }  # fmt: skip
+    if verbs or "according" in tokens:
         return True
     return bool(_SPEECH_QUESTION.search(text))
+
+
+_NOUN_BEFORE = frozenset(
+    {"the", "a", "an", "its", "their", "this", "that", "official", "revised", "new", "latest",
+     "earlier", "previous", "own", "first", "final", "budget", "growth", "profit", "sales"}
+)  # fmt: skip
+
+
+def _noun_use(before: str, word: str) -> bool:
+    """ "the official forecast", "its report", "a call": a speech verb's form used as a noun
+    for a figure or a document, not someone's words ("comments", "remarks", "quotes" still
+    ask for words: they are `speech_question_words`)."""
+    return before in _NOUN_BEFORE and word not in lexicon()["speech_question_words"]
 
 
 @cache
@@ -212,13 +254,36 @@ _DEMANDS_WORDS = re.compile(
     r"statements?|words|views?|spoke|speak|speaks)\b",
     re.I,
 )
+_REPORTED = re.compile(r"^(?:\s+to\s+(?:be|have)\b)")  # "CIBC is said to be pushing…"
+_WORDS_OF = frozenset({"from", "by", "of"})  # "quotes from X", "comments by X", "words of X"
+_SPEAKING_PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
+NEAR_THE_PERSON = 3  # words between the person and the speech word: "did X ever publicly say"
 
 
-def demands_words(text: str) -> bool:
+def demands_words(text: str, asked: str = "") -> bool:
     """Asks for someone's words and nothing else: "what did X say", "X's comments on Y".
     "How did X react", "what did X agree to", "according to X, how…" ask about what X
-    did or what happened as much as about words, so passages may answer them too."""
-    return bool(_DEMANDS_WORDS.search(text))
+    did or what happened as much as about words, so passages may answer them too. With
+    the person `asked`, the words must be theirs: not "why did gold tick up after Reagan
+    spoke", nor "why is CIBC said to be pushing Dome…" (a report, not a quotation)."""
+    demands = [m for m in _DEMANDS_WORDS.finditer(text) if not _REPORTED.match(text[m.end() :])]
+    at = text.lower().find(asked.lower()) if asked else -1
+    if at < 0:
+        return bool(demands)
+    before, after = text[:at], text[at + len(asked) :]
+    for match in demands:
+        said_by = [w.lower() for w in _NAME_WORD.findall(text[: match.start()])[-2:]]
+        if set(said_by) & _SPEAKING_PRONOUNS:
+            return True  # "Asif on Tora Bora - what did he say?"
+        if match.start() >= at + len(asked):
+            between = _NAME_WORD.findall(after[: match.start() - at - len(asked)])
+            if len(between) <= NEAR_THE_PERSON:
+                return True
+        elif match.end() <= at:
+            between = [w.lower() for w in _NAME_WORD.findall(before[match.end() :])]
+            if len(between) <= 2 and (not between or between[0] in _WORDS_OF):
+                return True
+    return False
 
 
 _NAME_WORD = re.compile(r"[\w&][\w&.'’-]*")

@@ -34,6 +34,7 @@ W_ATTRIBUTED = 0.2  # …and sentences the quote index attributes to someone
 KEEP_WITHIN = 0.5  # cite sentences scoring at least half the best one
 LATEST_WITHIN = 0.5  # "the latest on X": stories whose best sentence scores this near the best
 LATEST_STORY = 0.75  # …and that hold this share of the question's words
+REASON_WITHIN = 2  # a why question's reason: this many sentences from the event it explains
 LEAD_WITHIN = 0.7  # a story's lead stands for it when it scores this near its best sentence
 W_ANSWER_TYPE = 0.3  # a when / who / how-many question: the sentence holds a date, person, number
 SEMANTIC_MARGIN = 0.15  # a paraphrase no word matches: top passage only, this far above floor
@@ -229,6 +230,30 @@ def _holds(candidate: Candidate, labels: frozenset[str]) -> bool:
     if "PERSON" in labels and candidate.quote is not None and candidate.quote.speaker:
         return True
     return bool(found & labels)
+
+
+def with_reason(
+    chosen: list[Candidate], candidates: list[Candidate], question: Question
+) -> list[Candidate]:
+    """A why question answered by a sentence that only restates the event ("Heck's said it
+    has filed for Chapter 11") gets the reason from beside it ("…made the filing because its
+    bank lending group failed to renew…"): the nearest sentence of the same story, within
+    `REASON_WITHIN` sentences, that gives one, cited right after it."""
+    if CAUSE not in question.answer_types or not chosen or _holds(chosen[0], question.answer_types):
+        return chosen
+    top = chosen[0]
+    story = sorted((c for c in candidates if c.article.id == top.article.id), key=lambda c: c.start)
+    at = next((i for i, c in enumerate(story) if c.start == top.start), None)
+    if at is None:
+        return chosen
+    near = sorted(
+        (c for i, c in enumerate(story) if 0 < abs(i - at) <= REASON_WITHIN),
+        key=lambda c: (abs(story.index(c) - at), c.start < top.start),
+    )
+    reason = next((c for c in near if _holds(c, question.answer_types)), None)
+    if reason is None or overlaps(reason, chosen):
+        return chosen
+    return [top, reason, *chosen[1:]]
 
 
 def overlaps(candidate: Candidate, others: list[Candidate]) -> bool:

@@ -81,4 +81,4 @@ class Router:
     def _final(speech: SpeechRoute) -> bool:
         """A speech refusal is the answer when the question asks for words in so many words
         ("what did X say", "X's comments") of someone the archive quotes."""
-        return speech.speaker_known and demands_words(speech.question.text)
+        return speech.speaker_known and demands_words(speech.question.text, speech.asked)
