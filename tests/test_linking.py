@@ -97,6 +97,16 @@ def test_the_place_of_a_person_the_archive_does_not_know(question, name):
     assert asked_at_slot(words_of(question)) == name
 
 
+def test_the_person_after_a_possessive_body_is_the_one_asked():
+    """ "the Fed's Manuel Johnson": the Fed is where he works; "Asif's comments" still asks
+    Asif."""
+    fed, johnson = make_speaker("the Fed", "ORG"), make_speaker("Manuel Johnson", PERSON)
+    words = words_of("Does the Fed's Manuel Johnson think banks were flexible?")
+    mention = best(candidates(words, [*ARCHIVE, fed, johnson], ROLES, ""))
+    assert mention is not None and mention.speakers == (johnson,)
+    assert linked("What were Asif's comments on Tora Bora?")[0].speakers == (ASIF,)
+
+
 def test_one_word_that_names_no_one_is_no_role():
     """ "the group" meant Eurofer in one article; "the Soros group" asks about Soros."""
     roles = {"group": [BAKER]}

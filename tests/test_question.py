@@ -199,6 +199,12 @@ def test_the_latest_frame_is_no_word_of_the_topic():
     )
 
 
+def test_a_few_keywords_naming_a_figure_want_a_number():
+    assert "MONEY" in analyse("conagra monfort stock deal value").answer_types
+    assert "CARDINAL" in analyse("iea opec february crude output").answer_types
+    assert not analyse("chrysler lamborghini").answer_types
+
+
 def test_a_why_question_wants_a_sentence_giving_a_reason():
     assert "CAUSE" in analyse("why did king world stock fall").answer_types
     assert "CAUSE" in analyse("What caused Nationwide's loss?").answer_types

@@ -157,11 +157,14 @@ def spoken_for(text: str, words: list[Word]) -> list[tuple[int, int, str]]:
 
 def place_score(words: list[Word], first: int, last: int, lower_case_question: bool) -> float:
     """How strongly the place of words[first:last+1] says "this is who is asked about"."""
-    before = [w.text.lower() for w in words[max(0, first - 2) : first]]
-    if before and before[-1] in _DETERMINERS and first >= 1:
-        before = [w.text.lower() for w in words[max(0, first - 3) : first - 1]]
+    opening = _past_possessor(words, first)  # "did the Fed's Manuel Johnson": from "did"
+    before = [w.text.lower() for w in words[max(0, opening - 2) : opening]]
+    if before and before[-1] in _DETERMINERS and opening >= 1:
+        before = [w.text.lower() for w in words[max(0, opening - 3) : opening - 1]]
     score = 0.0
-    if before[-2:] == ["according", "to"]:
+    if words[last].possessive and _owns_a_name(words, last):
+        pass  # "Shell's" in "does Shell's Holmes expect": Holmes stands in the place
+    elif before[-2:] == ["according", "to"]:
         score += AT_ACCORDING_TO
     elif (
         (before[-1:] and before[-1] in _AUXILIARIES)
@@ -177,6 +180,29 @@ def place_score(words: list[Word], first: int, last: int, lower_case_question: b
     if not lower_case_question and not any(w.text[:1].isupper() for w in words[first : last + 1]):
         score -= 1.0  # lower-case in a question that capitalises names
     return score
+
+
+def _owns_a_name(words: list[Word], last: int) -> bool:
+    """ "the Fed's Manuel Johnson", "Shell's Holmes": the possessor is where the person works,
+    the name after it is the person (not "Asif's comments", "Asif's view")."""
+    following = words[last + 1] if last + 1 < len(words) else None
+    return following is not None and following.text[:1].isupper() and last + 1 > 0
+
+
+def _past_possessor(words: list[Word], first: int) -> int:
+    """Where the phrase holding words[first] opens: before "the Fed's" in "did the Fed's
+    Manuel Johnson say" (the person's place is the possessor's)."""
+    at = first
+    while at >= 1 and words[at - 1].possessive and _owns_a_name(words, at - 1):
+        at -= 1
+        while at >= 1 and _in_a_name(words[at - 1]):
+            at -= 1
+    return at
+
+
+def _in_a_name(word: Word) -> bool:
+    lowered = word.text.lower()
+    return word.text[:1].isupper() and not word.possessive and lowered not in _QUESTION_WORDS
 
 
 def _heads_x_on_y(words: list[Word], first: int, last: int) -> bool:

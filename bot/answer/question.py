@@ -66,6 +66,7 @@ _ANSWER_TYPES = (
                 r"reason)\b|\breasons? (?:for|why)\b", re.I), frozenset({CAUSE})),
 )  # fmt: skip
 _NOT_NAMES = lexicon()["not_names"]
+_AMOUNTS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,12 @@ def spell_out(text: str, known: Callable[[str], bool] = lambda _: False) -> str:
 def answer_types(text: str) -> frozenset[str]:
     """The entity labels an answer to `text` holds: a date for "when", a number for "how
     many", a person for "who", a place for "where" (empty for other questions)."""
-    return next((labels for pattern, labels in _ANSWER_TYPES if pattern.search(text)), frozenset())
+    opening = next((labels for pattern, labels in _ANSWER_TYPES if pattern.search(text)), None)
+    if opening is not None:
+        return opening
+    if set(tokenize(text)) & lexicon()["quantity_nouns"]:
+        return _AMOUNTS  # "holiday inns junk bond offering size": a figure answers it
+    return frozenset()
 
 
 _CAUSE_MARKERS = re.compile(
