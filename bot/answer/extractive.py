@@ -34,6 +34,7 @@ from bot.answer.question import (
 from bot.answer.ranking import (
     Candidate,
     answers_question,
+    contradicts,
     naming,
     newest_first,
     overlaps,
@@ -190,7 +191,9 @@ class ExtractiveAnswerer:
             chosen, extra = select(ranked, self.settings.max_citations)
             chosen = with_reason(chosen, candidates, routed.parsed)
             extra = [c for c in extra if not overlaps(c, chosen)]
-            if not any(answers_question(c) for c in chosen) and self._judged_by_sentence(routed):
+            false_premise = bool(chosen) and contradicts(chosen[0], routed.parsed)
+            answered = any(map(answers_question, chosen)) and not false_premise
+            if not answered and self._judged_by_sentence(routed):
                 chosen, extra = [], []  # close passages, but no sentence answers the question
         return chosen, extra
 

@@ -21,9 +21,11 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 from bot.answer.citing import story_terms, terms
 from bot.answer.question import CAUSE, Question, gives_reason, name_head, words_in
+from retrieval.text.lexicon import lexicon
 from retrieval.types import StoredArticle, StoredQuote
 
 # Ranking of sentences for questions that ask about no person (score = Σ weight × feature).
@@ -188,6 +190,25 @@ def answers_question(candidate: Candidate) -> bool:
     if candidate.similarity >= ANSWERS_BY_MEANING:
         return True
     return candidate.similarity >= ANSWERS_WITH_WORDS and candidate.held >= WORDS_HELD
+
+
+def contradicts(candidate: Candidate, question: Question) -> bool:
+    """Does the sentence report the opposite of the event asked about, and not the event
+    itself ("Why did the Bank of England raise base rates?" → "…cut its base rate")? The
+    question then rests on something the archive does not hold."""
+    asked = set(question.terms)
+    said = terms(candidate.article.text[candidate.start : candidate.end])
+    for one, other in _opposites():
+        for these, those in ((one, other), (other, one)):
+            if asked & these and not asked & those and said & those and not said & these:
+                return True
+    return False
+
+
+@cache
+def _opposites() -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    pairs = (entry.split("|") for entry in lexicon()["opposite_events"])
+    return tuple((terms(one), terms(other)) for one, other in pairs)
 
 
 def _close(candidate: Candidate, by_words: bool) -> bool:
