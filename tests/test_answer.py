@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.ranking import Candidate, answers_question
+from bot.answer.question import analyse
+from bot.answer.ranking import Candidate, answers_question, gives_what_was_asked
 from bot.answer.types import Conversation
+from retrieval.text.sentences import body_sentence_spans
 
 from .conftest import assert_grounded
 
@@ -193,3 +195,18 @@ def test_a_cited_sentence_must_answer_the_question_on_its_own(seeded, similarity
     article = seeded.searcher.articles(["000_18c95c43f10e2761.txt"])["000_18c95c43f10e2761.txt"]
     sentence = Candidate(article, 0, 10, None, "", 1.0, similarity=similarity, held=held)
     assert answers_question(sentence) is answers
+
+
+def test_a_when_question_is_answered_only_by_a_sentence_holding_a_date(seeded):
+    """ "When did…" answered by a sentence with no date in it names no time: the archive
+    does not say when, and the bot says so rather than cite it."""
+    article = seeded.searcher.articles(["000_18c95c43f10e2761.txt"])["000_18c95c43f10e2761.txt"]
+    when = analyse("When did the strikes happen?")
+    spans = body_sentence_spans(article.text, article.paragraphs)
+    dated = [s for s in spans if article.entities_in(*s) & {"DATE", "TIME"}]
+    undated = [s for s in spans if not article.entities_in(*s) & {"DATE", "TIME"}]
+    assert dated and undated
+    sentence = lambda span: Candidate(article, *span, None, "", 1.0)  # noqa: E731
+    assert gives_what_was_asked(sentence(dated[0]), when)
+    assert not gives_what_was_asked(sentence(undated[0]), when)
+    assert gives_what_was_asked(sentence(undated[0]), analyse("What happened in Khost?"))

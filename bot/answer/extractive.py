@@ -35,6 +35,7 @@ from bot.answer.ranking import (
     Candidate,
     answers_question,
     contradicts,
+    gives_what_was_asked,
     naming,
     newest_first,
     overlaps,
@@ -192,7 +193,8 @@ class ExtractiveAnswerer:
             chosen = with_reason(chosen, candidates, routed.parsed)
             extra = [c for c in extra if not overlaps(c, chosen)]
             false_premise = bool(chosen) and contradicts(chosen[0], routed.parsed)
-            answered = any(map(answers_question, chosen)) and not false_premise
+            answering = [c for c in chosen if gives_what_was_asked(c, routed.parsed)]
+            answered = any(map(answers_question, answering)) and not false_premise
             if not answered and self._judged_by_sentence(routed):
                 chosen, extra = [], []  # close passages, but no sentence answers the question
         return chosen, extra
