@@ -212,28 +212,41 @@ def topic_terms(topic: str, name_words: set[str] = frozenset()) -> tuple[str, ..
 
 def asks_speech(text: str) -> bool:
     """Does the question ask what someone said or wrote? Any speech or writing verb in any
-    form ("post", "tweeted", "told Geo News"), a word for quotes, or "according to"."""
-    tokens = [word.lower() for word in re.findall(r"[A-Za-z]+", text)]
-    verbs = {
-        word for before, word in zip(["", *tokens], tokens, strict=False)
-        if word in _speech_forms() and not _noun_use(before, word)
-    }  # fmt: skip
-    if verbs or "according" in tokens:
+    form ("post", "tweeted", "told Geo News"), a word for quotes, or "according to" — not
+    one used as a noun ("the official forecast", "the Holiday Inns notes")."""
+    words = list(re.finditer(r"[A-Za-z]+", text))
+    kept = text
+    for before, word in zip([None, *words], words, strict=False):
+        if _noun_use(before.group() if before else "", word.group()):
+            kept = kept[: word.start()] + "_" * len(word.group()) + kept[word.end() :]
+    tokens = [word.lower() for word in re.findall(r"[A-Za-z]+", kept)]
+    if set(tokens) & _speech_forms() or "according" in tokens:
         return True
-    return bool(_SPEECH_QUESTION.search(text))
+    return bool(_SPEECH_QUESTION.search(kept))
 
 
 _NOUN_BEFORE = frozenset(
     {"the", "a", "an", "its", "their", "this", "that", "official", "revised", "new", "latest",
      "earlier", "previous", "own", "first", "final", "budget", "growth", "profit", "sales"}
 )  # fmt: skip
+_NOT_NOUNS = frozenset({"he", "she", "they", "it", "who", "which", "that"})
+_AUXILIARY_WORDS = lexicon()["auxiliaries"]
 
 
 def _noun_use(before: str, word: str) -> bool:
-    """ "the official forecast", "its report", "a call": a speech verb's form used as a noun
-    for a figure or a document, not someone's words ("comments", "remarks", "quotes" still
-    ask for words: they are `speech_question_words`)."""
-    return before in _NOUN_BEFORE and word not in lexicon()["speech_question_words"]
+    """ "the official forecast", "its report", "the Holiday Inns notes": a speech verb's form
+    used as a noun for a figure or a document, not someone's words ("comments", "remarks",
+    "quotes" still ask for words: they are `speech_question_words`). A plural after a
+    lower-case word is a noun ("inns notes"); after a name or "he" a verb ("Asif notes")."""
+    lowered, previous = word.lower(), before.lower()
+    if lowered in lexicon()["speech_question_words"] or lowered not in _speech_forms() | {
+        f"{verb}s" for verb in _ASK_VERB_SET
+    }:
+        return False
+    if previous in _NOUN_BEFORE:
+        return True
+    plural = lowered.endswith("s") and lowered[:-1] in _ASK_VERB_SET | speech_verb_forms()
+    return plural and before[:1].islower() and previous not in _NOT_NOUNS | _AUXILIARY_WORDS
 
 
 @cache
