@@ -210,3 +210,18 @@ def test_a_when_question_is_answered_only_by_a_sentence_holding_a_date(seeded):
     assert gives_what_was_asked(sentence(dated[0]), when)
     assert not gives_what_was_asked(sentence(undated[0]), when)
     assert gives_what_was_asked(sentence(undated[0]), analyse("What happened in Khost?"))
+
+
+def test_who_holds_an_office_is_answered_by_a_sentence_naming_the_office_and_a_person(seeded):
+    """ "who is X's chairman" answered by a sentence about X that names no chairman cites
+    someone else's story as the office holder; the archive does not say, and the bot says so."""
+    article = seeded.searcher.articles(["000_18c95c43f10e2761.txt"])["000_18c95c43f10e2761.txt"]
+    asked = analyse("who is pakistan's defence minister")
+    spans = body_sentence_spans(article.text, article.paragraphs)
+    persons = [s for s in spans if "PERSON" in article.entities_in(*s)]
+    office = [s for s in persons if "minister" in article.text[slice(*s)].lower()]
+    other = [s for s in persons if "minister" not in article.text[slice(*s)].lower()]
+    assert office and other
+    sentence = lambda span: Candidate(article, *span, None, "", 1.0)  # noqa: E731
+    assert gives_what_was_asked(sentence(office[0]), asked)
+    assert not gives_what_was_asked(sentence(other[0]), asked)

@@ -200,6 +200,7 @@ def answers_question(candidate: Candidate) -> bool:
 REQUIRED_TYPES = (frozenset({"DATE", "TIME"}), frozenset({"GPE", "LOC", "FAC"}))
 
 
+_OFFICES = terms(" ".join(lexicon()["office_nouns"]))
 _SAYS_WHEN = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
@@ -208,8 +209,28 @@ _SAYS_WHEN = re.compile(
 )  # a date in words, where the parse gave none (it reads paragraphs up to the last quote)
 
 
+_WHO_HOLDS = re.compile(
+    r"^\s*who(?:'s|’s|\s+is|\s+was|\s+will\s+be)\s+(?:the\s+)?(?:new\s+)?(?P<role>[\w\s'’]+)",
+    re.I,
+)
+
+
+def _asked_role(question: Question) -> frozenset[str]:
+    """ "who is coleco's chief executive" → {"execut"}: the office a who question asks the
+    holder of (lexicon `office_nouns`), else nothing."""
+    match = _WHO_HOLDS.match(question.text)
+    if not match:
+        return frozenset()
+    return terms(match.group("role")) & _OFFICES
+
+
 def gives_what_was_asked(candidate: Candidate, question: Question) -> bool:
-    """A when question's sentence holds a date, a where question's a place."""
+    """A when question's sentence holds a date, a where question's a place, a "who is the
+    chairman of X" one the office and a person."""
+    role = _asked_role(question)
+    if role:
+        sentence = terms(candidate.article.text[candidate.start : candidate.end])
+        return bool(role & sentence) and _holds(candidate, frozenset({"PERSON"}))
     if not any(question.answer_types == kind for kind in REQUIRED_TYPES):
         return True
     if _holds(candidate, question.answer_types):
