@@ -213,3 +213,4 @@ def test_a_why_question_wants_a_sentence_giving_a_reason():
     assert gives_reason("The fall was largely due to sales of foreign currency.")
     assert gives_reason("It was imposed in retaliation for the crackdown.")
     assert not gives_reason("French official reserves fell 45.06 billion francs in January.")
+    assert not gives_reason("Talks resumed on Monday after a week's break.")  # dates, no cause
