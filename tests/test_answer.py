@@ -225,3 +225,11 @@ def test_who_holds_an_office_is_answered_by_a_sentence_naming_the_office_and_a_p
     sentence = lambda span: Candidate(article, *span, None, "", 1.0)  # noqa: E731
     assert gives_what_was_asked(sentence(office[0]), asked)
     assert not gives_what_was_asked(sentence(other[0]), asked)
+
+
+def test_a_why_question_resting_on_what_did_not_happen_is_refused(seeded):
+    """The Istanbul talks "failed to bring about any workable solution": why they failed is
+    answered, why they succeeded is not; a yes/no question is answered by what happened."""
+    assert not seeded.ask("why did the talks in Istanbul succeed?").found
+    assert seeded.ask("why did the talks in Istanbul fail?").found
+    assert seeded.ask("did the talks in Istanbul succeed?").found

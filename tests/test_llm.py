@@ -183,6 +183,16 @@ def test_no_evidence_question_never_reaches_the_model(seeded, model):
     assert model.requests == []
 
 
+def test_a_question_no_sentence_answers_is_refused_before_the_model(seeded, model):
+    """The talks failed: "why did they succeed?" finds close passages, but no sentence
+    answers it, and the model is not asked to phrase them (the same refusal as without a
+    model)."""
+    desk = generative(seeded, model)
+    answer = desk.ask("why did the talks in Istanbul succeed?")
+    assert not answer.found and answer.citations == ()
+    assert model.requests == []
+
+
 def test_model_saying_no_evidence_gives_the_no_evidence_answer(seeded, model):
     model.script = lambda request: Reply("NO_EVIDENCE")
     answer = generative(seeded, model).ask("What did Asif say about Tora Bora?")

@@ -142,18 +142,17 @@ class GenerativeAnswerer:
                                    lambda: spoken, conversation, filters)  # fmt: skip
         if not routed.found:
             return self.extractive.no_evidence(question, standalone)
-        compose = lambda: self.extractive.compose(question, standalone, routed)  # noqa: E731
+        composed = self.extractive.compose(question, standalone, routed)
+        if not composed.found:  # no sentence answers it: the same refusal as without a model
+            return composed
         hits = routed.hits
         if routed.asked:  # a refused speech question: only passages naming the person answer
-            composed = compose()
-            if not composed.found:
-                return composed
             hits = _holding(hits, composed.citations)
             if not hits:  # cited across a passage's edge: the extractive answer is the answer
                 return composed
         passages = [self._chunk_passage(hit) for hit in hits]
         return self._generated(
-            question, standalone, passages, on_token, compose, conversation, filters
+            question, standalone, passages, on_token, lambda: composed, conversation, filters
         )
 
     def _generated(

@@ -242,7 +242,10 @@ def gives_what_was_asked(candidate: Candidate, question: Question) -> bool:
 def contradicts(candidate: Candidate, question: Question) -> bool:
     """Does the sentence report the opposite of the event asked about, and not the event
     itself ("Why did the Bank of England raise base rates?" → "…cut its base rate")? The
-    question then rests on something the archive does not hold."""
+    question then rests on something the archive does not hold. A yes/no question rests on
+    nothing: "Did the Bank of England raise rates?" is answered by the cut."""
+    if _YES_NO.match(question.text):
+        return False
     asked = set(question.terms)
     said = terms(candidate.article.text[candidate.start : candidate.end])
     for one, other in _opposites():
@@ -250,6 +253,11 @@ def contradicts(candidate: Candidate, question: Question) -> bool:
             if asked & these and not asked & those and said & those and not said & these:
                 return True
     return False
+
+
+_YES_NO = re.compile(
+    r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should)\b", re.I
+)
 
 
 @cache
