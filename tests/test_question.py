@@ -205,6 +205,13 @@ def test_a_few_keywords_naming_a_figure_want_a_number():
     assert "MONEY" in analyse("conagra monfort stock deal value").answer_types
     assert "CARDINAL" in analyse("iea opec february crude output").answer_types
     assert not analyse("chrysler lamborghini").answer_types
+    # a whole question keeps its own reading: "dlrs" in it asks for no figure
+    assert not analyse("Does Shell's Holmes expect a revival with oil at 16-18 dlrs?").answer_types
+
+
+def test_the_person_after_a_possessive_employer_is_the_one_asked():
+    assert analyse("Does Shell's Holmes expect a revival?").person_names == ("Holmes",)
+    assert analyse("What did Asif's spokesman say?").person_names == ("Asif's spokesman",)
 
 
 def test_a_why_question_wants_a_sentence_giving_a_reason():

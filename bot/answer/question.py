@@ -67,6 +67,11 @@ _ANSWER_TYPES = (
 )  # fmt: skip
 _NOT_NAMES = lexicon()["not_names"]
 _AMOUNTS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+_ASKS = re.compile(  # a question word or an auxiliary opening it: not a few keywords
+    r"^\s*(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|was|were|has|"
+    r"have|had|will|would|can|could|should|any|tell|give|show)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ def answer_types(text: str) -> frozenset[str]:
     opening = next((labels for pattern, labels in _ANSWER_TYPES if pattern.search(text)), None)
     if opening is not None:
         return opening
-    if set(tokenize(text)) & lexicon()["quantity_nouns"]:
+    if not _ASKS.match(text) and set(tokenize(text)) & lexicon()["quantity_nouns"]:
         return _AMOUNTS  # "holiday inns junk bond offering size": a figure answers it
     return frozenset()
 
@@ -350,6 +355,9 @@ def _clean(raw: str) -> str | None:
         words = words[:-1]
     while words and words[0].lower() in hedges:
         words = words[1:]
+    owners = [i for i, word in enumerate(words[:-1]) if re.search(r"['’]s$", word)]
+    if owners and words[owners[-1] + 1][:1].isupper():  # "Shell's Holmes": the person, not
+        words = words[owners[-1] + 1 :]  # the employer ("Asif's spokesman" stays whole)
     name = " ".join(words).strip(" ,")
     if not name or name.lower() in _NOT_NAMES or len(words) > 6:
         return None
