@@ -186,7 +186,7 @@ def _owns_a_name(words: list[Word], last: int) -> bool:
     """ "the Fed's Manuel Johnson", "Shell's Holmes": the possessor is where the person works,
     the name after it is the person (not "Asif's comments", "Asif's view")."""
     following = words[last + 1] if last + 1 < len(words) else None
-    return following is not None and following.text[:1].isupper() and last + 1 > 0
+    return following is not None and following.text[:1].isupper()
 
 
 def _past_possessor(words: list[Word], first: int) -> int:

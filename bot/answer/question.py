@@ -67,9 +67,11 @@ _ANSWER_TYPES = (
 )  # fmt: skip
 _NOT_NAMES = lexicon()["not_names"]
 _AMOUNTS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+_OPENING_AUXILIARIES = "|".join(sorted(lexicon()["auxiliaries"] | {"are"}))
+_YES_NO = re.compile(rf"^\s*(?:{_OPENING_AUXILIARIES})\b", re.I)  # "did X raise rates?"
 _ASKS = re.compile(  # a question word or an auxiliary opening it: not a few keywords
-    r"^\s*(?:what|which|who|whom|whose|when|where|why|how|did|does|do|is|are|was|were|has|"
-    r"have|had|will|would|can|could|should|any|tell|give|show)\b",
+    rf"^\s*(?:what|which|who|whom|whose|when|where|why|how|any|tell|give|show|"
+    rf"{_OPENING_AUXILIARIES})\b",
     re.I,
 )
 
@@ -159,6 +161,11 @@ _CAUSE_MARKERS = re.compile(
 )
 
 
+def asks_yes_no(text: str) -> bool:
+    """ "Did the Bank of England raise rates?": opens with an auxiliary, presumes nothing."""
+    return bool(_YES_NO.match(text))
+
+
 def gives_reason(sentence: str) -> bool:
     """Does the sentence give a reason or purpose ("largely due to", "in retaliation for")?"""
     return bool(_CAUSE_MARKERS.search(sentence))
@@ -244,9 +251,7 @@ def _noun_use(before: str, word: str) -> bool:
     "quotes" still ask for words: they are `speech_question_words`). A plural after a
     lower-case word is a noun ("inns notes"); after a name or "he" a verb ("Asif notes")."""
     lowered, previous = word.lower(), before.lower()
-    if lowered in lexicon()["speech_question_words"] or lowered not in _speech_forms() | {
-        f"{verb}s" for verb in _ASK_VERB_SET
-    }:
+    if lowered in lexicon()["speech_question_words"] or lowered not in _speech_words():
         return False
     if previous in _NOUN_BEFORE:
         return True
@@ -257,6 +262,12 @@ def _noun_use(before: str, word: str) -> bool:
 @cache
 def _speech_forms() -> frozenset[str]:
     return speech_verb_forms() | lexicon()["speech_question_words"]
+
+
+@cache
+def _speech_words() -> frozenset[str]:
+    """Every word `asks_speech` reads as speech: its forms and the asked verbs' plurals."""
+    return _speech_forms() | {f"{verb}s" for verb in _ASK_VERB_SET}
 
 
 _PLAINLY_SPEECH = re.compile(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from bot.answer.citing import story_terms, terms
-from bot.answer.question import CAUSE, Question, gives_reason, name_head, words_in
+from bot.answer.question import CAUSE, Question, asks_yes_no, gives_reason, name_head, words_in
 from retrieval.text.lexicon import lexicon
 from retrieval.types import StoredArticle, StoredQuote
 
@@ -231,7 +231,7 @@ def gives_what_was_asked(candidate: Candidate, question: Question) -> bool:
     if role:
         sentence = terms(candidate.article.text[candidate.start : candidate.end])
         return bool(role & sentence) and _holds(candidate, frozenset({"PERSON"}))
-    if not any(question.answer_types == kind for kind in REQUIRED_TYPES):
+    if question.answer_types not in REQUIRED_TYPES:
         return True
     if _holds(candidate, question.answer_types):
         return True
@@ -244,7 +244,7 @@ def contradicts(candidate: Candidate, question: Question) -> bool:
     itself ("Why did the Bank of England raise base rates?" → "…cut its base rate")? The
     question then rests on something the archive does not hold. A yes/no question rests on
     nothing: "Did the Bank of England raise rates?" is answered by the cut."""
-    if _YES_NO.match(question.text):
+    if asks_yes_no(question.text):
         return False
     asked = set(question.terms)
     said = terms(candidate.article.text[candidate.start : candidate.end])
@@ -253,11 +253,6 @@ def contradicts(candidate: Candidate, question: Question) -> bool:
             if asked & these and not asked & those and said & those and not said & these:
                 return True
     return False
-
-
-_YES_NO = re.compile(
-    r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should)\b", re.I
-)
 
 
 @cache
@@ -322,11 +317,10 @@ def with_reason(
     at = next((i for i, c in enumerate(story) if c.start == top.start), None)
     if at is None:
         return chosen
-    near = sorted(
-        (c for i, c in enumerate(story) if 0 < abs(i - at) <= REASON_WITHIN),
-        key=lambda c: (abs(story.index(c) - at), c.start < top.start),
+    near = sorted(  # the nearest first, after it before before it
+        (abs(i - at), i < at, c) for i, c in enumerate(story) if 0 < abs(i - at) <= REASON_WITHIN
     )
-    reason = next((c for c in near if _holds(c, question.answer_types)), None)
+    reason = next((c for *_, c in near if _holds(c, question.answer_types)), None)
     if reason is None or overlaps(reason, chosen):
         return chosen
     return [top, reason, *chosen[1:]]
