@@ -120,6 +120,7 @@ def test_a_speech_verb_used_as_a_noun_asks_for_no_one_s_words():
     assert not analyse("why did S&P cut the holiday inns notes").asks_speech
     assert analyse("What did Keating forecast for the deficit?").asks_speech
     assert analyse("what he notes about trade").asks_speech
+    assert not analyse("Why is CIBC said to be pushing Dome to sell Encor?").asks_speech
     assert analyse("what were the comments on the deficit").asks_speech
 
 

@@ -225,11 +225,13 @@ def topic_terms(topic: str, name_words: set[str] = frozenset()) -> tuple[str, ..
 def asks_speech(text: str) -> bool:
     """Does the question ask what someone said or wrote? Any speech or writing verb in any
     form ("post", "tweeted", "told Geo News"), a word for quotes, or "according to" — not
-    one used as a noun ("the official forecast", "the Holiday Inns notes")."""
+    one used as a noun ("the official forecast", "the Holiday Inns notes"), nor a report
+    ("CIBC is said to be pushing Dome…": no one's words are asked for)."""
     words = list(re.finditer(r"[A-Za-z]+", text))
     kept = text
     for before, word in zip([None, *words], words, strict=False):
-        if _noun_use(before.group() if before else "", word.group()):
+        reported = bool(_REPORTED.match(text[word.end() :]))
+        if reported or _noun_use(before.group() if before else "", word.group()):
             kept = kept[: word.start()] + "_" * len(word.group()) + kept[word.end() :]
     tokens = [word.lower() for word in re.findall(r"[A-Za-z]+", kept)]
     if set(tokens) & _speech_forms() or "according" in tokens:
