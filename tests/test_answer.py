@@ -233,3 +233,53 @@ def test_a_why_question_resting_on_what_did_not_happen_is_refused(seeded):
     assert not seeded.ask("why did the talks in Istanbul succeed?").found
     assert seeded.ask("why did the talks in Istanbul fail?").found
     assert seeded.ask("did the talks in Istanbul succeed?").found
+
+
+def _first_line(answer) -> str:
+    return answer.text.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "stated"),
+    [
+        ("how many children died", "Nine children [1]"),
+        ("When did the fighting between Pakistan and Afghanistan start?",
+         "The night of October 11, 2025 [1]"),
+        ("where did the strikes hit", "Paktika, Khost, and Kunar provinces [1]"),
+        ("who brokered the ceasefire?", "Qatar and Turkey [1]"),
+    ],
+)  # fmt: skip
+def test_the_first_line_states_what_was_asked_for(seeded, question, stated):
+    """ "How many children died?" is answered "Nine children [1]" before the paragraph: the
+    words of the cited sentence that answer it, cited, never written by the bot."""
+    answer = seeded.ask(question)
+    assert answer.found
+    assert_grounded(seeded, answer)
+    assert _first_line(answer) == stated
+    words = stated.removesuffix(" [1]").split(",")[0].lower()
+    assert words.split(" (")[0] in answer.citations[0].quote.lower()
+
+
+@pytest.mark.parametrize(
+    ("question", "stated"),
+    [
+        ("when did tensions between islamabad and kabul escalate",
+         "Tuesday (25 November 2025) [1]"),
+        ("When did Asif warn the Taliban he would strike deep into Afghanistan?",
+         "Wednesday (29 October 2025) [1]"),
+    ],
+)  # fmt: skip
+def test_a_day_named_relative_to_the_story_gets_its_calendar_date(seeded, question, stated):
+    """ "…escalated on Tuesday" in the story of Wednesday 26 November 2025 was 25 November:
+    a reader asking when gets the date, not the weekday alone (the speech path too)."""
+    answer = seeded.ask(question)
+    assert _first_line(answer) == stated
+
+
+def test_no_first_line_when_the_sentence_leaves_the_figure_in_doubt(seeded):
+    """ "How many people died" and a sentence giving "at least 10 civilians, including nine
+    children": neither figure counts people, so the answer is the sentence alone rather
+    than a guess at which number answers."""
+    answer = seeded.ask("how many people died in the strikes")
+    assert answer.found
+    assert _first_line(answer).startswith("The strikes killed at least 10 civilians")

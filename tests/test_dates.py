@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from retrieval.text.dates import DateError, date_from_fields, date_from_url, read_date
+from retrieval.text.dates import (
+    DateError,
+    Period,
+    date_from_fields,
+    date_from_url,
+    period_meant,
+    read_date,
+)
 
 DAY = dt.date(2025, 11, 26)
 
@@ -72,3 +79,40 @@ def test_an_unreadable_date_field_is_reported_and_the_next_one_tried():
 )
 def test_dates_in_urls(url, expected):
     assert date_from_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "kind", "first"),
+    [
+        ("Wednesday", "day", "2025-10-29"),  # the story's own day
+        ("on Tuesday", "day", "2025-10-28"),
+        ("next Monday", "day", "2025-11-03"),
+        ("yesterday", "day", "2025-10-28"),
+        ("early today", "day", "2025-10-29"),
+        ("last week", "week", "2025-10-20"),
+        ("earlier this month", "month", "2025-10-01"),
+        ("the night of October 11", "day", "2025-10-11"),
+        ("last year", "year", "2024-01-01"),
+    ],
+)
+def test_a_date_phrase_is_read_against_the_story_date(phrase, kind, first):
+    period = period_meant(phrase, dt.date(2025, 10, 29))
+    assert period == Period(kind, dt.date.fromisoformat(first))
+
+
+def test_a_day_months_after_the_story_is_the_year_before():
+    """ "December 28" in a story of 3 January 1987 was 28 December 1986."""
+    assert period_meant("December 28", dt.date(1987, 1, 3)) == Period("day", dt.date(1986, 12, 28))
+
+
+@pytest.mark.parametrize("phrase", ["March 2, 1987", "the night", "recent months", "90 days"])
+def test_a_phrase_naming_no_day_or_its_own_year_is_left_alone(phrase):
+    assert period_meant(phrase, dt.date(2025, 10, 29)) is None
+
+
+def test_a_weekday_of_what_will_happen_is_the_coming_one():
+    """ "Reagan will address the nation … Wednesday night" in a story of Monday 2 March
+    1987 is 4 March, not the Wednesday before."""
+    monday = dt.date(1987, 3, 2)
+    assert period_meant("Wednesday night", monday, ahead=True) == Period("day", dt.date(1987, 3, 4))
+    assert period_meant("Wednesday", monday) == Period("day", dt.date(1987, 2, 25))

@@ -47,6 +47,7 @@ from bot.answer.ranking import (
 )
 from bot.answer.router import Routed, Router
 from bot.answer.said import SpeechAnswerer
+from bot.answer.stating import Cited, stated_answer
 from bot.answer.types import Answer, Citation, Conversation, Turn
 from bot.answer.wording import human_date, render
 from bot.settings import AnswerSettings
@@ -167,7 +168,7 @@ class ExtractiveAnswerer:
         chosen, extra = self.choose(standalone, routed)
         if not chosen:
             return routed.refusal or self.no_evidence(question, standalone)
-        return self.render(question, standalone, chosen, extra)
+        return self.render(question, standalone, chosen, extra, routed.parsed)
 
     def choose(self, standalone: str, routed: Routed) -> tuple[list[Candidate], list[Candidate]]:
         """The sentences that answer the routed question (none: the archive does not), and
@@ -200,15 +201,26 @@ class ExtractiveAnswerer:
         return chosen, extra
 
     def render(
-        self, question: str, standalone: str, chosen: list[Candidate], extra: list[Candidate]
+        self,
+        question: str,
+        standalone: str,
+        chosen: list[Candidate],
+        extra: list[Candidate],
+        parsed: Question | None = None,
     ) -> Answer:
-        """The answer: each chosen sentence verbatim with its [n], the next best as more."""
+        """The answer: what was asked for first when a cited sentence states it ("Nine
+        children [1]"), then each chosen sentence verbatim with its [n]; the next best as
+        more."""
         citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
         more = [_citation(n, c) for n, c in enumerate(extra[:MORE_SOURCES], start=len(chosen) + 1)]
         lines = [
             render("answer_line", sentence=shown(cit.quote, c.quote), n=cit.n)
             for c, cit in zip(chosen, citations, strict=True)
         ]
+        spans = [Cited(c.article, c.start, c.end) for c in chosen]
+        stated = stated_answer(spans, parsed) if parsed is not None else None
+        if stated is not None:
+            lines.insert(0, render("stated_line", answer=stated, n=1))
         return Answer(question, "\n".join(lines), True, tuple(citations), standalone, tuple(more))
 
     def _archive_weights(self, question: Question) -> dict[str, float]:

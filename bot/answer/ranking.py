@@ -215,7 +215,7 @@ _WHO_HOLDS = re.compile(
 )
 
 
-def _asked_role(question: Question) -> frozenset[str]:
+def asked_office(question: Question) -> frozenset[str]:
     """ "who is coleco's chief executive" → {"execut"}: the office a who question asks the
     holder of (lexicon `office_nouns`), else nothing."""
     match = _WHO_HOLDS.match(question.text)
@@ -227,7 +227,7 @@ def _asked_role(question: Question) -> frozenset[str]:
 def gives_what_was_asked(candidate: Candidate, question: Question) -> bool:
     """A when question's sentence holds a date, a where question's a place, a "who is the
     chairman of X" one the office and a person."""
-    role = _asked_role(question)
+    role = asked_office(question)
     if role:
         sentence = terms(candidate.article.text[candidate.start : candidate.end])
         return bool(role & sentence) and _holds(candidate, frozenset({"PERSON"}))

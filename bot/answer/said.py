@@ -45,6 +45,7 @@ from bot.answer.linking import (
     words_of,
 )
 from bot.answer.question import STOPWORDS, Question, analyse, asks_words_plainly, without_person
+from bot.answer.stating import Cited, stated_answer
 from bot.answer.types import Answer, Citation
 from bot.answer.wording import name_list, render
 from bot.settings import AnswerSettings
@@ -166,8 +167,21 @@ class SpeechAnswerer:
         rest = [r.quote for r in ranked if r not in chosen][: MORE_SOURCES * 2]
         more = [c for _, c in self._cite(rest, start=len(cited) + 1, after=cited)][:MORE_SOURCES]
         lines = [render("answer_line", sentence=shown(c.quote, quote), n=c.n) for quote, c in cited]
+        stated = self._stated([c for _, c in cited], parsed)
+        if stated is not None:
+            lines.insert(0, render("stated_line", answer=stated, n=1))
         citations = tuple(c for _, c in cited)
         return Answer(question, "\n".join(lines), True, citations, standalone, tuple(more), note)
+
+    def _stated(self, citations: list[Citation], parsed: Question) -> str | None:
+        """ "When did Asif warn…?": the day his quotation gives, read out first."""
+        if not parsed.answer_types or not citations:
+            return None
+        first = citations[0]  # the line is read out of the best quotation only
+        article = self.searcher.articles([first.article_id]).get(first.article_id)
+        start = article.text.find(first.quote) if article else -1
+        spans = [Cited(article, start, start + len(first.quote))] if start >= 0 else []
+        return stated_answer(spans, parsed)
 
     def route(
         self, question: str, parsed: Question, standalone: str, filters: SearchFilters | None

@@ -7,6 +7,7 @@ import tomllib
 from functools import cache
 
 from bot.settings import PROMPTS_DIR
+from retrieval.text.dates import Period
 
 
 @cache
@@ -33,3 +34,14 @@ def name_list(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def human_period(period: Period) -> str:
+    """ "29 October 2025", "the week of 20 October 2025", "October 2025", "2024"."""
+    if period.kind == "week":
+        return f"the week of {human_date(period.first)}"
+    if period.kind == "month":
+        return f"{period.first:%B %Y}"
+    if period.kind == "year":
+        return str(period.first.year)
+    return human_date(period.first)

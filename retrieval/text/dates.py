@@ -12,6 +12,7 @@ import datetime as dt
 import email.utils
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from retrieval.types import ArticleError
 
@@ -135,3 +136,83 @@ def parse_date(value: object, field_name: str) -> dt.date:
         raise ArticleError(
             f"unparsable {field_name} {str(value).strip()!r}: write it as YYYY-MM-DD"
         ) from None
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stretch of the calendar a news phrase names: a day, a week (from its Monday), a
+    month (from its 1st) or a year (from 1 January)."""
+
+    kind: str  # "day" | "week" | "month" | "year"
+    first: dt.date
+
+
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_NAMES = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
+    re.I,
+)
+_SAME_DAY = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", re.I)
+_NEAR_DAY = re.compile(r"\b(?:(?P<before>yesterday)|(?P<after>tomorrow))\b", re.I)
+_WEEKDAY = re.compile(rf"\b(?P<next>next\s+)?(?P<day>{'|'.join(_WEEKDAY_NAMES)})\b", re.I)
+_RELATIVE_SPAN = re.compile(r"\b(?P<which>last|this|next|past)\s+(?P<unit>week|month|year)\b", re.I)
+_A_LATER_DAY_IS_LAST_YEAR = 183  # "December 28" in a January story is the December before
+
+
+def period_meant(phrase: str, published: dt.date, ahead: bool = False) -> Period | None:
+    """The calendar day or stretch a date phrase of a story means, read against the story's
+    own date, as news copy writes them: "Wednesday" is the last Wednesday on or before
+    publication ("next Wednesday" the one after), "yesterday" the day before, "last week"
+    the week before, "October 11" the day of the publication year (or the year before, when
+    that day would be over half a year after publication). None for a phrase that already
+    names its year, or that names no day or stretch ("the night", "recent months"). With
+    `ahead` (the story says what *will* happen "Wednesday"), a weekday is the coming one."""
+    if _HAS_YEAR.search(phrase):
+        return None
+    if _SAME_DAY.search(phrase):
+        return Period("day", published)
+    if near := _NEAR_DAY.search(phrase):
+        return Period("day", published + dt.timedelta(days=-1 if near["before"] else 1))
+    if month_day := _MONTH_NAMES.search(phrase):
+        return _month_day(month_day.group(), published)
+    if weekday := _WEEKDAY.search(phrase):
+        day = weekday["day"].lower()
+        return Period("day", _weekday(day, published, bool(weekday["next"]), ahead))
+    if span := _RELATIVE_SPAN.search(phrase):
+        return _relative_span(span["which"].lower(), span["unit"].lower(), published)
+    return None
+
+
+def _month_day(text: str, published: dt.date) -> Period | None:
+    from dateutil import parser
+
+    try:
+        day = parser.parse(text, default=dt.datetime(published.year, 1, 1)).date()
+    except (ValueError, OverflowError, parser.ParserError):
+        return None
+    if (day - published).days > _A_LATER_DAY_IS_LAST_YEAR:
+        day = day.replace(year=day.year - 1)
+    return Period("day", day)
+
+
+def _weekday(name: str, published: dt.date, following: bool, ahead: bool) -> dt.date:
+    """The named weekday nearest the story: on or before its day, on or after it for what
+    will happen, strictly after for "next Monday"."""
+    from dateutil.relativedelta import relativedelta, weekday
+
+    wanted = weekday(_WEEKDAY_NAMES.index(name))
+    if following:
+        return published + relativedelta(days=1, weekday=wanted(+1))
+    return published + relativedelta(weekday=wanted(+1) if ahead else wanted(-1))
+
+
+def _relative_span(which: str, unit: str, published: dt.date) -> Period:
+    step = {"last": -1, "past": -1, "this": 0, "next": 1}[which]
+    if unit == "week":
+        monday = published - dt.timedelta(days=published.weekday())
+        return Period("week", monday + dt.timedelta(weeks=step))
+    if unit == "month":
+        months = published.year * 12 + published.month - 1 + step
+        return Period("month", dt.date(months // 12, months % 12 + 1, 1))
+    return Period("year", dt.date(published.year + step, 1, 1))
