@@ -1,6 +1,7 @@
 """Speaker attribution: the quote index against the rules it replaced, on sentences read by hand.
 
     .venv/bin/python -m bench.attribution
+    .venv/bin/python -m bench.attribution --polnear PATH [--split dev] [--show 20]
 
 The sentences are the table of `tests/test_attribution.py` (the seeds and Reuters stories,
 each with the speaker a careful reader gives it, or none). Printed for both extractors:
@@ -12,6 +13,9 @@ while building the index (two thirds read as records, a third as plain title-lin
 against the speakers read by hand in `bench/heldout_<sample>.json`. The first sample's
 misreadings were fixed after it was read; the second is the held-out figure. `--show` lists
 each sample's misses and errors.
+
+With `--polnear PATH` (a checkout of networkdynamics/PolNeAR, never committed here): the
+hand-annotated attributions of its train or dev split instead (`bench/polnear.py`).
 """
 
 from __future__ import annotations
@@ -22,8 +26,7 @@ from dataclasses import dataclass
 
 from bench import heldout
 from bench.baseline_attribution import attribute
-from bench.common import report
-from retrieval.text.names import name_key
+from bench.common import report, same_speaker
 from retrieval.types import StoredArticle
 from tests.test_attribution import CASES, REUTERS_IDS, SEED_NOV, SEED_OCT  # noqa: F401
 
@@ -39,7 +42,7 @@ class Score:
     def judge(self, expected: heldout.Expected | None, found: str | None, same=None) -> str:
         """Score one sentence (any of the expected names is right, by `same`; an optional
         quote left unattributed is no miss) and say how it went."""
-        same = same or _same_speaker
+        same = same or same_speaker
         if found is None:
             missed = expected is not None and not expected.optional
             self.missed += missed
@@ -73,14 +76,10 @@ def _same(expected: str, found: str) -> bool:
     return expected.split()[-1].lower() == found.split()[-1].lower()
 
 
-def _same_speaker(expected: str, found: str) -> bool:
-    """The same person or body, however fully named: "Atlas" is "Atlas Consolidated Mining
-    and Development Corp", "Mead" is "Mead Corp", "Wang" is "Frederick Wang"."""
-    shorter, longer = sorted((name_key(expected).split(), name_key(found).split()), key=len)
-    return bool(shorter) and all(word in longer for word in shorter)
-
-
 def main() -> None:
+    if "--polnear" in sys.argv:
+        _polnear()
+        return
     from tests.test_attribution import quotes_by_article, speaker_of
 
     started = time.perf_counter()
@@ -115,6 +114,22 @@ def main() -> None:
         rows += sample_rows
     report("attribution", [(f"sentences ({expected} with a speaker)", str(total), ""), *rows],
            figures)  # fmt: skip
+
+
+def _polnear() -> None:
+    import argparse
+    from pathlib import Path
+
+    from bench import polnear
+
+    parser = argparse.ArgumentParser(description="Attribution on PolNeAR (train or dev)")
+    parser.add_argument("--polnear", type=Path, required=True, help="a PolNeAR checkout")
+    parser.add_argument("--split", default="dev", help="train or dev (never test)")
+    parser.add_argument("--show", type=int, default=0, help="print N misses and errors")
+    args = parser.parse_args()
+    if not (args.polnear / "data").is_dir():
+        raise SystemExit(f"{args.polnear}: no data/ folder; give a PolNeAR checkout")
+    polnear.main(args.polnear, args.split, args.show)
 
 
 def _sample(sample: heldout.Sample, show: bool) -> tuple[list[tuple[str, str, str]], dict]:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from bot.settings import Settings
+from retrieval.text.names import name_key
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -51,3 +52,11 @@ def report(name: str, rows: list[tuple[str, str, str]], figures: dict) -> None:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(figures, indent=2))
     print(f"\nwrote {path}")
+
+
+def same_speaker(expected: str, found: str) -> bool:
+    """The same person or body, however fully named: "Atlas" is "Atlas Consolidated Mining
+    and Development Corp", "Mead" is "Mead Corp", "Wang" is "Frederick Wang", "Trump" is
+    "Donald Trump"."""
+    shorter, longer = sorted((name_key(expected).split(), name_key(found).split()), key=len)
+    return bool(shorter) and all(word in longer for word in shorter)

@@ -194,3 +194,50 @@ def test_held_out_tables_name_sentences_of_their_stories(sample):
     table = heldout.gold(sample, articles)  # raises LookupError naming a lost sentence
     assert {a.id for a in articles} == set(table)
     assert sum(not e.optional for rows in table.values() for e in rows.values()) >= 100
+
+
+# Shapes Reuters does not have, written to the shape of PolNeAR's dev-split articles (US
+# election coverage, 2016): readers' reactions as pull quotes, one per line, each followed
+# by its writer's name after a dash; and a title's full stop before the speaker's name.
+PULL_QUOTES = """Readers on the debate
+
+Readers sent us their reactions to Monday's debate.
+
+“During the debate he said Hispanics live in hell. He knows nothing about us.”― Pamela Padilla
+“I cannot believe he is the nominee. How did we get this low?” ― Jacklyn Ashley
+“Maybe we can build a wall around the candidate.” ― Steve Quinlan.
+"""
+
+TITLED = """Turnout worries
+
+Minyon Moore, a senior adviser to the campaign, called the remarks a wake-up call.
+
+The campaign would like another rally. "It's a little bit of magic," Ms. Moore said.
+"""
+
+
+def _quotes_of(tmp_path, text: str) -> tuple[Article, list]:
+    path = tmp_path / "article.txt"
+    path.write_text(text, encoding="utf-8")
+    article = read(path)[0]
+    return article, next(QuoteExtractor().extract([article]))
+
+
+def test_a_pull_quote_is_its_named_writers_and_never_the_one_before(tmp_path):
+    """ "“…” ― Pamela Padilla": each line's quotation is the name after its dash; no line
+    is given to the writer of the line above (found on PolNeAR: every reader's words went
+    to the first reader)."""
+    article, quotes = _quotes_of(tmp_path, PULL_QUOTES)
+    for words, writer in [
+        ("Hispanics live in hell", "Pamela Padilla"),
+        ("How did we get this low?", "Jacklyn Ashley"),
+        ("build a wall around", "Steve Quinlan"),
+    ]:
+        assert speaker_of(article, quotes, words) == writer
+
+
+def test_a_title_before_the_speakers_name_does_not_end_the_sentence(tmp_path):
+    """`…on stage together," Ms. Moore said.` is one sentence: cut after "Ms." the
+    quotation lost its speaker."""
+    article, quotes = _quotes_of(tmp_path, TITLED)
+    assert speaker_of(article, quotes, "It's a little bit of magic") == "Minyon Moore"

@@ -11,9 +11,10 @@ import itertools
 from dataclasses import dataclass, field
 
 from retrieval.ingest.doc_index import entities_between, entity_of, tokens_between
-from retrieval.ingest.quote_marks import Sentence, inside_quote_marks
+from retrieval.ingest.quote_marks import PULL_QUOTE_CUE, Sentence, inside_quote_marks
 from retrieval.text.lexicon import lexicon
 from retrieval.text.names import body_key, make_speaker, name_key, short_forms
+from retrieval.text.sentences import NAMED_AFTER_DASH
 from retrieval.types import BODY_KINDS, PERSON, Speaker
 
 _SUBJECTS = {"nsubj", "nsubjpass"}
@@ -154,8 +155,9 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
             continue
         if token.lemma_.lower() in words["needs_clause"] and not _has_clause(token, sentence):
             continue
-        if any(c.dep_ == "neg" for c in token.children):
-            continue  # "Baldrige did not say what he wanted": no words of his
+        if any(c.dep_ == "neg" and not inside_quote_marks(doc, c) for c in token.children):
+            continue  # "Baldrige did not say what he wanted": no words of his (a "not" of
+            # the quotation hung on the verb is none: `"…Probably not," Ms. Moore said.`)
         subjects = [c for c in token.children if c.dep_ in _SUBJECTS]
         quoted = _quoted_as_saying(token)
         if quoted is not None:  # "GNA quoted Botchwey as saying…": Botchwey's words
@@ -175,13 +177,30 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
         if token.lemma_.lower() in _RELAY_VERBS or _news_outlet(subject):
             rank += 10
         candidates.append((rank, subject, token.lemma_.lower()))
+    candidates += _named_after_dash(doc, offset, sentence)
     for _, subject, cue in sorted(candidates, key=lambda c: c[0]):
-        if inside_quote_marks(doc, subject):
-            continue
+        if cue != PULL_QUOTE_CUE and inside_quote_marks(doc, subject):
+            continue  # (a name after "”―" is outside, however the tokens fall: "”―" is one)
         speaker, mention = _resolve(subject, context)
         if mention:
             return speaker, mention, cue
     return None
+
+
+def _named_after_dash(doc, offset: int, sentence: Sentence) -> list[tuple[int, object, str]]:
+    """A pull quote's attribution: `“…this low?” ― Jacklyn Ashley` (readers' reactions,
+    interview transcripts). The name must be the parse's person or body, right after the
+    dash."""
+    start = sentence.start - offset
+    text = doc.text[start : sentence.end - offset]
+    found = []
+    for match in NAMED_AFTER_DASH.finditer(text):
+        at = start + match.end()
+        name = doc.char_span(at, at + 1, alignment_mode="expand")
+        entity = entity_of(name[0]) if name is not None and len(name) else None
+        if entity is not None and (entity.label_ == PERSON or entity.label_ in BODY_KINDS):
+            found.append((0, entity.root, PULL_QUOTE_CUE))  # (the parse may take the dash in)
+    return found
 
 
 def _subject_of_description(verb):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from retrieval.ingest.doc_index import once
-from retrieval.text.sentences import sentence_spans
+from retrieval.text.sentences import NAMED_AFTER_DASH, sentence_spans
 from retrieval.types import Quote, Speaker
 
 OPEN_QUOTES = "“‘«"
@@ -23,6 +23,9 @@ CLOSE_QUOTES = "”’»"
 STRAIGHT = '"'
 
 
+PULL_QUOTE_CUE = "—"  # the cue of "“…” ― Jacklyn Ashley": a signed quotation, never carried
+
+
 @dataclass
 class Sentence:
     start: int
@@ -32,6 +35,7 @@ class Sentence:
     has_marks: bool
     colon: bool  # ends with ":" — introduces a quotation in the next paragraph
     opens_quote: bool  # starts with a quote mark
+    named_after: bool = False  # a pull quote's "”― Name": its own speaker, or no one
     cue: tuple[Speaker | None, str, str] | None = None  # (speaker, mention, cue lemma)
 
 
@@ -62,7 +66,10 @@ def sentences_of(text: str, start: int, end: int, continues: bool) -> list[Sente
         marks = any(ch in OPEN_QUOTES + STRAIGHT + "”" for ch in piece)
         colon = piece.rstrip().endswith(":")
         opens = piece[:1] in OPEN_QUOTES + STRAIGHT
-        result.append(Sentence(s, e, at_start, inside, marks or at_start, colon, opens))
+        named_after = bool(NAMED_AFTER_DASH.search(piece))
+        result.append(
+            Sentence(s, e, at_start, inside, marks or at_start, colon, opens, named_after)
+        )
     return result
 
 
@@ -79,11 +86,15 @@ def attribute(sentences: list[Sentence], carried: Carried | None) -> list[Quote]
     previous: tuple | None = None  # the speaker of the paragraph's last attributed run
     for index, run in enumerate(runs):
         speaker = next((s.cue for s in run if s.cue and s.has_marks), None)
+        if speaker is None and any(s.named_after for s in run):
+            previous = None  # "“…” ― Pamela Padilla": hers, never the last speaker's
+            continue
         if speaker is None and index == 0 and carried is not None:
             speaker = (carried.speaker, carried.mention, "")
         opens_with_quote = run[0].has_marks and run[0].inside_at_start is False and _opens(run[0])
+        signed = previous is not None and previous[2] == PULL_QUOTE_CUE  # "“…” ― Name"
         if speaker is None and index > 0 and previous is not None and opens_with_quote:
-            speaker = previous  # "X said … . “More of X's words.”" within one paragraph
+            speaker = None if signed else previous  # "X said … . “More of X's words.”"
         own_cue = next((s.cue for s in run if s.cue), None)
         previous = speaker or own_cue
         for sentence in run:
@@ -124,8 +135,8 @@ def carried_over(
 ) -> Carried | None:
     """What the next paragraph may continue: a quotation still open at this paragraph's end,
     one introduced by a colon ("Asif said:"), or a last sentence quoting a named speaker."""
-    if not sentences:
-        return None
+    if not sentences or sentences[-1].named_after:
+        return None  # "“…” ― Christina N Luis Olidem": signed, so the next one is not hers
     last = sentences[-1]
     own = [q for q in quotes if q.start >= sentences[0].start and q.speaker is not None]
     last_quoted = bool(own) and own[-1].start == last.start and last.has_marks

@@ -50,8 +50,9 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Part of the ingest signature: a change re-indexes quotes (v6: roles, v7: entities, v8:
-# bodies by short forms, documents' authors, agencies that relay).
-EXTRACTOR_VERSION = "quotes-v9"
+# bodies by short forms, documents' authors, agencies that relay; v10: no sentence ends on a
+# title's full stop).
+EXTRACTOR_VERSION = "quotes-v10"
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
 # A worker process takes ~2 s to start (Python, spaCy, the pipeline): worth it from this many
 # characters to parse (200 Reuters articles; one long scrape is worth it alone). spaCy holds

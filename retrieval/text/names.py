@@ -28,8 +28,9 @@ def fold(text: str) -> str:
 
 
 def clean_name(name: str) -> str:
-    """`Defence Minister Khawaja Asif's` → `Khawaja Asif`: titles, articles, possessive off."""
-    words = name.replace("\n", " ").split()
+    """`Defence Minister Khawaja Asif's` → `Khawaja Asif`: titles, articles, possessive off,
+    and marks the parse may take in (`― Jacklyn Ashley` after a pull quote's dash)."""
+    words = [w.strip(_MARKS) for w in name.replace("\n", " ").split() if w.strip(_MARKS)]
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
     titles = lexicon()["titles"]
@@ -45,8 +46,11 @@ def name_key(name: str) -> str:
     return " ".join(fold(clean_name(name)).replace(".", " ").split())
 
 
+_MARKS = '―—–-“”"‘'  # dashes and quote marks around a name's words, never part of one
+
+
 def _body_name(name: str) -> str:
-    words = name.replace("\n", " ").split()
+    words = [w.strip(_MARKS) for w in name.replace("\n", " ").split() if w.strip(_MARKS)]
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
     if len(words) > 1 and words[0].lower() == "the":

@@ -8,26 +8,81 @@ its sentences back onto offsets of the text, which is what every citation is cut
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import sentencex
 
 from retrieval.types import Paragraph
 
+# Titles written with a full stop before a name: a sentence never ends on one. sentencex
+# splits `…together," Ms. Moore said.` after "Ms." when a closing quote comes before it,
+# which cut the quotation from its speaker (found on PolNeAR's dev split).
+_TITLE_STOP = re.compile(
+    r"(?:^|\s)(?:Mr|Mrs|Ms|Messrs|Dr|Prof|Gen|Lt|Col|Maj|Capt|Adm|Sgt|Sen|Sens|Rep|Reps|Gov|"
+    r"Rev|St)\.$"
+)
+
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Spans `(s, e)` of the sentences in `text[start:end]`, whitespace trimmed."""
     end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
+    merged: list[tuple[int, int]] = []
+    for at, stop in _segments(text, start, end):
+        if merged and _continues(text[merged[-1][0] : merged[-1][1]], text[at:stop]):
+            merged[-1] = (merged[-1][0], stop)  # "…," Ms. | Moore said.
+        else:
+            merged.append((at, stop))
+    return [piece for span in merged for piece in _split(text, *span)]
+
+
+def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """sentencex's sentences as offsets of the text."""
+    spans = []
     cursor = start
     for sentence in sentencex.segment("en", text[start:end]):
         stripped = sentence.strip()
         at = text.find(stripped, cursor, end) if stripped else -1
-        if at < 0:
-            continue
-        spans.append((at, at + len(stripped)))
-        cursor = at + len(stripped)
+        if at >= 0:
+            spans.append((at, at + len(stripped)))
+            cursor = at + len(stripped)
     return spans
+
+
+def _split(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence cut where a line ends it, and after a pull quote's name when the next
+    quotation follows on the same line (`…us.”― Pamela Padilla “I cannot…`)."""
+    piece = text[start:end]
+    cuts = sorted(
+        {m.end() for m in _PULL_QUOTE_NAME.finditer(piece)}
+        | {m.end() for m in _LINE_END.finditer(piece)}
+    )
+    spans = []
+    for a, b in zip([0, *cuts], [*cuts, len(piece)], strict=True):
+        part = piece[a:b]
+        if part.strip():
+            left = a + len(part) - len(part.lstrip())
+            spans.append((start + left, start + a + len(part.rstrip())))
+    return spans
+
+
+def _continues(previous: str, sentence: str) -> bool:
+    """Is `sentence` the rest of `previous`: a name after a title's full stop (`…," Ms. |
+    Moore said.`), or the attribution line of a pull quote (`“…this low?” | ― Jacklyn
+    Ashley`)?"""
+    if _TITLE_STOP.search(previous) and sentence[:1].isupper():
+        return True
+    return sentence[:1] in DASHES and previous[-1:] in '”"’'
+
+
+DASHES = "―—–"
+NAMED_AFTER_DASH = re.compile(rf"[”\"’]\s*(?:[{DASHES}]|--)\s*(?=[A-Z])")  # ”― Jacklyn Ashley
+_PULL_QUOTE_NAME = re.compile(
+    rf"[”\"’]\s*(?:[{DASHES}]|--)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,4}}\s+(?=[“\"])"
+)
+# A line break ends a sentence after its closing punctuation, or before a quotation opens
+# (pull quotes one per line); elsewhere it is wire copy's wrapping, inside a sentence.
+_LINE_END = re.compile(r"(?<=[.?!”\"])[ \t]*\n\s*(?=\S)|[ \t]*\n\s*(?=[“\"])")
 
 
 def body_sentence_spans(text: str, paragraphs: Iterable[Paragraph]) -> list[tuple[int, int]]:
