@@ -11,10 +11,14 @@ import itertools
 from dataclasses import dataclass, field
 
 from retrieval.ingest.doc_index import entities_between, entity_of, tokens_between
-from retrieval.ingest.quote_marks import PULL_QUOTE_CUE, Sentence, inside_quote_marks
+from retrieval.ingest.quote_marks import (
+    PULL_QUOTE_CUE,
+    Sentence,
+    inside_quote_marks,
+    named_after_dash,
+)
 from retrieval.text.lexicon import lexicon
 from retrieval.text.names import body_key, make_speaker, name_key, short_forms
-from retrieval.text.sentences import NAMED_AFTER_DASH
 from retrieval.types import BODY_KINDS, PERSON, Speaker
 
 _SUBJECTS = {"nsubj", "nsubjpass"}
@@ -177,7 +181,7 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
         if token.lemma_.lower() in _RELAY_VERBS or _news_outlet(subject):
             rank += 10
         candidates.append((rank, subject, token.lemma_.lower()))
-    candidates += _named_after_dash(doc, offset, sentence)
+    candidates += [(0, name, PULL_QUOTE_CUE) for name in named_after_dash(doc, offset, sentence)]
     for _, subject, cue in sorted(candidates, key=lambda c: c[0]):
         if cue != PULL_QUOTE_CUE and inside_quote_marks(doc, subject):
             continue  # (a name after "”―" is outside, however the tokens fall: "”―" is one)
@@ -185,22 +189,6 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
         if mention:
             return speaker, mention, cue
     return None
-
-
-def _named_after_dash(doc, offset: int, sentence: Sentence) -> list[tuple[int, object, str]]:
-    """A pull quote's attribution: `“…this low?” ― Jacklyn Ashley` (readers' reactions,
-    interview transcripts). The name must be the parse's person or body, right after the
-    dash."""
-    start = sentence.start - offset
-    text = doc.text[start : sentence.end - offset]
-    found = []
-    for match in NAMED_AFTER_DASH.finditer(text):
-        at = start + match.end()
-        name = doc.char_span(at, at + 1, alignment_mode="expand")
-        entity = entity_of(name[0]) if name is not None and len(name) else None
-        if entity is not None and (entity.label_ == PERSON or entity.label_ in BODY_KINDS):
-            found.append((0, entity.root, PULL_QUOTE_CUE))  # (the parse may take the dash in)
-    return found
 
 
 def _subject_of_description(verb):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.ingest.doc_index import once
+from retrieval.ingest.doc_index import entity_of, once
 from retrieval.text.sentences import NAMED_AFTER_DASH, sentence_spans
-from retrieval.types import Quote, Speaker
+from retrieval.types import BODY_KINDS, PERSON, Quote, Speaker
 
 OPEN_QUOTES = "“‘«"
 
@@ -146,6 +146,22 @@ def carried_over(
         if carried is not None and last.inside_at_end and sentences[0].inside_at_start:
             return Carried(carried.speaker, carried.mention, True)
     return None
+
+
+def named_after_dash(doc, offset: int, sentence: Sentence) -> list:
+    """The name signing a pull quote, `“…this low?” ― Jacklyn Ashley` (readers' reactions,
+    interview transcripts): the parse's person or body right after the dash, as its root
+    token (the parse may take the dash into the name)."""
+    start = sentence.start - offset
+    text = doc.text[start : sentence.end - offset]
+    found = []
+    for match in NAMED_AFTER_DASH.finditer(text):
+        at = start + match.end()
+        name = doc.char_span(at, at + 1, alignment_mode="expand")
+        entity = entity_of(name[0]) if name is not None and len(name) else None
+        if entity is not None and (entity.label_ == PERSON or entity.label_ in BODY_KINDS):
+            found.append(entity.root)
+    return found
 
 
 def inside_quote_marks(doc, token) -> bool:
