@@ -241,3 +241,29 @@ def test_a_title_before_the_speakers_name_does_not_end_the_sentence(tmp_path):
     quotation lost its speaker."""
     article, quotes = _quotes_of(tmp_path, TITLED)
     assert speaker_of(article, quotes, "It's a little bit of magic") == "Minyon Moore"
+
+
+ASKED_THEN_SAID = """Senators and the bank
+
+Senators Jon Tester and David Vitter pressed the bank's chief on its sales practices.
+
+“Every time you say that, you give ammunition to the critics,” Tester said.
+
+“Why isn’t this proof that the bank is too big to manage?” Vitter demanded.
+
+Democratic Sen. Claire McCaskill scolded him: “The scientific community is against you,” she said.
+"""
+
+
+def test_a_question_quoted_before_its_speaker_is_the_speakers(tmp_path):
+    """`“…too big to manage?” Vitter demanded.` is one sentence: cut after the question
+    mark, the quotation went to the last speaker (Tester)."""
+    article, quotes = _quotes_of(tmp_path, ASKED_THEN_SAID)
+    assert speaker_of(article, quotes, "Why isn’t this proof") == "David Vitter"
+
+
+def test_she_said_is_whoever_the_sentence_named_before_it(tmp_path):
+    """ "McCaskill scolded him: “…,” she said.": the pronoun is McCaskill, named earlier in
+    its own sentence, not the speaker of the sentences before."""
+    article, quotes = _quotes_of(tmp_path, ASKED_THEN_SAID)
+    assert speaker_of(article, quotes, "The scientific community") == "Claire McCaskill"

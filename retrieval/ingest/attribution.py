@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from retrieval.ingest.doc_index import entities_between, entity_of, tokens_between
+from retrieval.ingest.doc_index import entity_of, tokens_between
+from retrieval.ingest.mentions import subject_named_before
 from retrieval.ingest.quote_marks import (
     PULL_QUOTE_CUE,
     Sentence,
@@ -28,9 +29,6 @@ _HE_SHE = lexicon()["person_pronouns"]
 
 
 _IT = lexicon()["body_pronouns"]
-
-
-_PLURAL_PRONOUNS = lexicon()["plural_pronouns"]
 
 
 _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
@@ -268,8 +266,8 @@ def _resolve(subject, context: ArticleContext) -> tuple[Speaker | None, str]:
         return known, phrase
     lower = subject.lower_
     if subject.pos_ == "PRON":
-        if lower in _HE_SHE:
-            return context.last_person, subject.text
+        if lower in _HE_SHE:  # "McCaskill scolded him: “…,” she said.": McCaskill
+            return subject_named_before(subject, context) or context.last_person, subject.text
         if lower in _IT:  # "Tanjug said the EC refused… It said": the agency still speaks
             return context.last_speaking_body or context.last_body, subject.text
         return None, subject.text
@@ -460,41 +458,3 @@ def _roles_for_owner(noun, lemma: str) -> list[str]:
     if inner:
         roles.append(f"{inner[0]} {head} {lemma}")
     return roles
-
-
-def _someone_new_acts(doc, offset: int, sentence: Sentence) -> bool:
-    """Is the sentence's subject a person brought in unnamed ("a stocks fund manager")?"""
-    people = lexicon()["person_nouns"]
-    for token in tokens_between(doc, sentence.start - offset, sentence.end - offset):
-        if token.dep_ != "ROOT":
-            continue
-        for subject in (c for c in token.children if c.dep_ in _SUBJECTS):
-            indefinite = any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in subject.children)
-            if indefinite and subject.tag_ == "NN" and subject.lemma_.lower() in people:
-                return True
-    return False
-
-
-def remember_mentions(doc, offset: int, sentence: Sentence, context: ArticleContext) -> None:
-    """Who spoke or was named last: what "he" and "it" refer to in the next sentences."""
-    if sentence.cue and sentence.cue[0] is not None:
-        speaker = sentence.cue[0]
-        if speaker.kind == PERSON:
-            context.last_person = speaker
-        else:
-            context.last_body = context.last_speaking_body = speaker
-        return
-    if sentence.cue:
-        head = (sentence.cue[1].lower().split() or [""])[-1]
-        bodies = lexicon()["organisation_nouns"]
-        if head not in _HE_SHE | _IT | _PLURAL_PRONOUNS | bodies and not head.endswith("s"):
-            context.last_person = None  # "a director said": "he" is now him, not a name
-            return  # whoever else the sentence names as a subject, it is not the speaker
-    if _someone_new_acts(doc, offset, sentence):
-        context.last_person = None  # "a fund manager … made a prediction. “…,” he said."
-        return
-    for entity in entities_between(doc, sentence.start - offset, sentence.end - offset):
-        if entity.label_ == PERSON and entity.root.dep_ in _SUBJECTS:
-            context.last_person = context.person(entity.text)
-        elif entity.label_ == "ORG" and entity.root.dep_ in _SUBJECTS:
-            context.last_body = context.body(entity.text, entity.label_)

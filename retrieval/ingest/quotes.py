@@ -32,7 +32,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from retrieval.ingest.attribution import ArticleContext, cue_of, learn_names, remember_mentions
+from retrieval.ingest.attribution import ArticleContext, cue_of, learn_names
+from retrieval.ingest.mentions import remember_mentions
 from retrieval.ingest.parse_pieces import Piece, pieces_to_parse
 from retrieval.ingest.quote_marks import (
     OPEN_QUOTES,

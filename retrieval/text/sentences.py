@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import sentencex
 
+from retrieval.text.lexicon import speech_verb_forms
 from retrieval.types import Paragraph
 
 # Titles written with a full stop before a name: a sentence never ends on one. sentencex
@@ -72,7 +73,26 @@ def _continues(previous: str, sentence: str) -> bool:
     Ashley`)?"""
     if _TITLE_STOP.search(previous) and sentence[:1].isupper():
         return True
+    if _ASKED.search(previous) and _says(sentence):
+        return True  # `“…14 million votes?” | Trump said, looking out…`
     return sentence[:1] in DASHES and previous[-1:] in '”"’'
+
+
+_ASKED = re.compile(r"[?!][”\"’]$")  # a quotation ending in a question or exclamation
+NAME_THEN_SAYS = 4  # words a speaker's name and title may take before the speech verb
+
+
+def _says(sentence: str) -> bool:
+    """Does the sentence open with its speaker and a speech verb ("Trump said, …", "Vitter
+    demanded.", "Smith, the chairman, said"): the attribution of the quotation before it?
+    ("Analysts said the market…" opens a sentence of its own: its verb has an object.)"""
+    words = [w.strip(",.;:").lower() for w in sentence.split()[: NAME_THEN_SAYS + 1]]
+    forms = speech_verb_forms()
+    at = next((i for i, word in enumerate(words) if word in forms), None)
+    if at is None or not sentence[:1].isupper():
+        return False
+    verb = sentence.split()[at]
+    return verb.endswith((",", ".")) or at + 1 == len(sentence.split())
 
 
 DASHES = "―—–"
