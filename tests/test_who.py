@@ -52,6 +52,26 @@ def test_seed_quotes_are_found_with_their_speaker(newsdesk, pasted, kind):
     assert cited.quote in newsdesk.searcher.articles([cited.article_id])[cited.article_id].text
 
 
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        # the seed: “As a state, …civilians,” he said, adding “One should hope for good…”
+        'As a state, we do retaliate when required, but we never target civilians," "One '
+        "should hope for good and not write off another until limits are crossed",
+        "As a state, we do retaliate when required … we do not expect anything good from them",
+        "“As a state, we do retaliate when required, but we never target civilians,” Asif "
+        "said. “One should hope for good and not write off another until limits are crossed.”",
+    ],
+)
+def test_a_quotation_cut_by_its_attribution_is_found_whole(newsdesk, pasted):
+    """A quotation pasted whole around the words that cut it ("A," he said, adding "B"; or
+    "A … B") is found word for word, with its speaker, not as a paraphrase."""
+    checked = newsdesk.who_said(pasted)
+    assert checked.match == EXACT and checked.speaker == "Khawaja Asif"
+    [cited, *_] = checked.answer.citations
+    assert "we never target civilians" in cited.quote and "One should hope" in cited.quote
+
+
 def test_words_the_archive_does_not_hold_are_refused(newsdesk):
     checked = newsdesk.who_said("“The harvest this year will be the best in a decade,” he said.")
     assert checked.match == ABSENT and not checked.answer.citations

@@ -57,6 +57,8 @@ _FOLD = str.maketrans({
     "\u00a0": " ", "\u2026": ".", "\n": " ", "\t": " ", "\r": " ",
 })  # fmt: skip
 _QUOTED = re.compile(r'"([^"]+)"')
+_CUT = re.compile(r'"\s*[,;]?\s*"|\s*\.\.\.\s*')  # `A," "B`, `A … B`
+PARTS_WITHIN = 1500  # characters the parts of one cut quotation may span in the article
 _NOT_WORD = re.compile(r"[^\w']+")
 
 
@@ -73,6 +75,18 @@ def fold(text: str) -> str:
 def words_of(text: str) -> str:
     """The words alone, spaced once: what "the same words in the same order" compares."""
     return " ".join(_NOT_WORD.sub(" ", fold(text)).replace("'", " ").split())
+
+
+def quote_parts(text: str) -> list[str]:
+    """The parts of a quotation pasted whole around the words that cut it: `"A," Trump
+    said, "B."` (its quoted parts), `A," "B` or `A … B` (split at the cut); one part when
+    it was not cut. A part needs `MIN_WORDS` words to be looked up on its own."""
+    cut = text.replace("\u2026", "...")  # (folding makes an ellipsis a full stop)
+    folded = re.sub(r"^\s*>\s?", "", cut.translate(_FOLD), flags=re.M).strip()
+    quoted = [q for q in _QUOTED.findall(folded) if len(q.split()) >= MIN_WORDS]
+    parts = quoted if len(quoted) > 1 else _CUT.split(folded.strip("\"' "))
+    parts = [p.strip("\"' ,") for p in parts]
+    return parts if len(parts) > 1 and all(len(p.split()) >= MIN_WORDS for p in parts) else []
 
 
 def pasted_words(text: str) -> str:
@@ -122,6 +136,9 @@ class QuoteFinder:
             text = f"Paste at least {MIN_WORDS} words of the quote to look it up."
             return QuoteCheck(ABSENT, None, Answer(pasted, text, False))
         with self.searcher.pinned():
+            joined = self._joined(quote_parts(pasted), filters)
+            if joined is not None:  # "A," … "B": the two parts of one quotation, found
+                return self._answer(pasted, [joined])
             matches = self._matches(needle, filters)
             if not matches:
                 text = "The archive does not hold these words, nor anything close to them."
@@ -143,6 +160,26 @@ class QuoteFinder:
                 if match:
                     found.append(match)
         return sorted(found, key=Match.key)
+
+    def _joined(self, parts: list[str], filters: SearchFilters | None) -> Match | None:
+        """One article holding every part of a quotation pasted whole around its cut
+        (`A," "B`, `A … B`), in order and near each other: one match spanning them, so the
+        attribution between them names the speaker."""
+        if len(parts) < 2:
+            return None
+        found = [
+            {m.article.id: m for m in self._matches(part, filters) if m.kind != PARAPHRASE}
+            for part in parts
+        ]
+        shared = set.intersection(*(set(f) for f in found))
+        for article_id in sorted(shared, key=lambda a: sum(f[a].score for f in found) * -1):
+            pieces = [f[article_id] for f in found]
+            in_order = all(a.end <= b.start for a, b in itertools.pairwise(pieces))
+            if in_order and pieces[-1].end - pieces[0].start <= PARTS_WITHIN:
+                kind = EXACT if all(p.kind == EXACT for p in pieces) else NEAR
+                score = min(p.score for p in pieces)
+                return Match(kind, score, pieces[0].article, pieces[0].start, pieces[-1].end)
+        return None
 
     def _answer(self, pasted: str, matches: list[Match]) -> QuoteCheck:
         best = matches[0]
