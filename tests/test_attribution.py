@@ -267,3 +267,24 @@ def test_she_said_is_whoever_the_sentence_named_before_it(tmp_path):
     its own sentence, not the speaker of the sentences before."""
     article, quotes = _quotes_of(tmp_path, ASKED_THEN_SAID)
     assert speaker_of(article, quotes, "The scientific community") == "Claire McCaskill"
+
+
+SHARED_SURNAME = """Cruz and the convention
+
+Ted Cruz told delegates to vote their conscience. Ted Cruz said he would not endorse anyone.
+
+Heidi Cruz was escorted from the hall.
+
+"The day that was abrogated was the day this became personal," Cruz said.
+
+Hillary Clinton arrived first. Bill Clinton arrived later. "We will win Ohio," Clinton said.
+"""
+
+
+def test_a_surname_two_people_bear_is_the_more_named_or_no_one(tmp_path):
+    """ "Cruz said" after Ted Cruz (named twice) and Heidi Cruz (once) is Ted, not whoever
+    bore the name last; "Clinton said" after Hillary and Bill Clinton, each named as
+    often, names no one."""
+    article, quotes = _quotes_of(tmp_path, SHARED_SURNAME)
+    assert speaker_of(article, quotes, "The day that was abrogated") == "Ted Cruz"
+    assert speaker_of(article, quotes, "We will win Ohio") is None

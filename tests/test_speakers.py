@@ -18,6 +18,9 @@ ASIF = make_speaker("Defence Minister Khawaja Asif", PERSON)
         ("Asif’s", "asif"),
         ("Hess", "hess"),  # a suffix is stripped, not letters: not "he"
         ("Jones", "jones"),
+        ("Representative Charles B. Rangel", "charles b rangel"),  # PolNeAR: titles of office
+        ("Chairperson Donna Brazile", "donna brazile"),
+        ("― Jacklyn Ashley", "jacklyn ashley"),  # a pull quote's dash, taken in by the parse
         ("Rudolf Hess'", "rudolf hess"),
         ("Prof Gellhorn", "gellhorn"),
         ("James Baker Jr.", "james baker"),

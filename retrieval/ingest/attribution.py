@@ -62,20 +62,36 @@ class ArticleContext:
     last_person: Speaker | None = None
     last_body: Speaker | None = None
     last_speaking_body: Speaker | None = None  # what "it said" means once a body has spoken
+    mentions: dict[str, int] = field(default_factory=dict)  # key → times named so far
 
     def person(self, text: str) -> Speaker | None:
-        """The person a name means here: a surname is whoever bore it last in the article."""
+        """The person a name means here. A surname two people of the article bear ("Cruz"
+        after Ted Cruz and Heidi Cruz) is the one the article has named more often (news
+        copy gives the other a first name or a role), and no one when they are even."""
         speaker = make_speaker(text, PERSON)
         if not speaker.key:
             return None
         if len(speaker.key.split()) == 1:
-            return self.people.setdefault(speaker.surname, speaker)
+            bearers = [k for k in self.full_names if k.split()[-1] == speaker.surname]
+            if len(bearers) > 1:
+                return self._more_named(bearers)
+            return self._named(self.people.setdefault(speaker.surname, speaker))
         longer = [p for k, p in self.full_names.items() if k.endswith(" " + speaker.key)]
         if len(longer) == 1:  # "Leao Franco" after "Jorge Luis Leao Franco": the same man
-            return longer[0]
+            return self._named(longer[0])
         known = self.full_names.setdefault(speaker.key, speaker)
         self.people[speaker.surname] = known
-        return known
+        return self._named(known)
+
+    def _named(self, speaker: Speaker) -> Speaker:
+        self.mentions[speaker.key] = self.mentions.get(speaker.key, 0) + 1
+        return speaker
+
+    def _more_named(self, keys: list[str]) -> Speaker | None:
+        counts = sorted(((self.mentions.get(k, 0), k) for k in keys), reverse=True)
+        if counts[0][0] == counts[1][0]:
+            return None
+        return self._named(self.full_names[counts[0][1]])
 
     def known(self, phrase: str) -> Speaker | None:
         """A person or body of this article that `phrase` names ("Asif", "Mr Asif").
