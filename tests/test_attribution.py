@@ -288,3 +288,25 @@ def test_a_surname_two_people_bear_is_the_more_named_or_no_one(tmp_path):
     article, quotes = _quotes_of(tmp_path, SHARED_SURNAME)
     assert speaker_of(article, quotes, "The day that was abrogated") == "Ted Cruz"
     assert speaker_of(article, quotes, "We will win Ohio") is None
+
+
+SIGNED_BELOW = """Experts on the race
+
+Analysts weighed the campaign's chances in interviews this week.
+
+“This election is about turnout, and turnout is about enthusiasm.”
+
+Norman Ornstein, American Enterprise Institute
+
+“Nobody has ever run a campaign like this one.”
+
+Larry Sabato, University of Virginia
+"""
+
+
+def test_a_quotation_signed_on_the_line_below_is_the_signers(tmp_path):
+    """A quotation with its speaker's name (and affiliation) on the next line, as pull
+    quotes and interview transcripts print it: the name's, the line no section heading."""
+    article, quotes = _quotes_of(tmp_path, SIGNED_BELOW)
+    assert speaker_of(article, quotes, "This election is about turnout") == "Norman Ornstein"
+    assert speaker_of(article, quotes, "Nobody has ever run") == "Larry Sabato"

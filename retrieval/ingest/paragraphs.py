@@ -111,12 +111,25 @@ def _headings(text: str, blocks: list[tuple[int, int]]) -> list[bool]:
     story's earnings rows, a scrape's navigation), whose lines are paragraphs, not headings.
     """
     looks = [is_heading(text[s:e]) for s, e in blocks]
+    for index in range(1, len(blocks)):
+        if looks[index] and _signs(text[slice(*blocks[index - 1])], text[slice(*blocks[index])]):
+            looks[index] = False
     result = []
     for index, candidate in enumerate(looks):
         last = index == len(looks) - 1
         beside = (index > 0 and looks[index - 1]) or (not last and looks[index + 1])
         result.append(candidate and not last and not (beside and not _marked(text, blocks[index])))
     return result
+
+
+_NAME_LINE = re.compile(r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}(?:,\s+[^,]+)?$")
+
+
+def _signs(above: str, line: str) -> bool:
+    """Is the line a signature, not a heading: a name (and an affiliation) under a paragraph
+    that is one whole quotation ("Norman Ornstein, American Enterprise Institute")?"""
+    quotation = above[:1] in '“"' and above.rstrip()[-1:] in '”"'
+    return quotation and bool(_NAME_LINE.match(line.strip()))
 
 
 def _marked(text: str, block: tuple[int, int]) -> bool:

@@ -23,6 +23,9 @@ CLOSE_QUOTES = "”’»"
 STRAIGHT = '"'
 
 
+DASH_CHARS = "―—–-"
+
+
 PULL_QUOTE_CUE = "—"  # the cue of "“…” ― Jacklyn Ashley": a signed quotation, never carried
 
 
@@ -162,6 +165,28 @@ def named_after_dash(doc, offset: int, sentence: Sentence) -> list:
         if entity is not None and (entity.label_ == PERSON or entity.label_ in BODY_KINDS):
             found.append(entity.root)
     return found
+
+
+SIGNATURE_MAX_WORDS = 10  # "Norman Ornstein, American Enterprise Institute"
+
+
+def signature_of(pieces: list, text: str, context) -> Speaker | None:
+    """A line that only names who spoke the quotation above it: `Norman Ornstein, American
+    Enterprise Institute` (pull quotes, transcripts): short, no quote marks, opening with a
+    person's name (after a dash, if any) and holding no verb."""
+    if len(pieces) != 1:
+        return None
+    piece, doc = pieces[0]
+    line = text[piece.start : piece.end]
+    if len(line.split()) > SIGNATURE_MAX_WORDS or any(c in line for c in OPEN_QUOTES + STRAIGHT):
+        return None
+    if any(token.pos_ in ("VERB", "AUX") for token in doc):
+        return None
+    first = next((e for e in doc.ents), None)
+    lead = line[: first.start_char].strip(DASH_CHARS + " ") if first is not None else line
+    if first is None or first.label_ != PERSON or lead:
+        return None
+    return context.person(first.text)
 
 
 def inside_quote_marks(doc, token) -> bool:

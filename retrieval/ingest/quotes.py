@@ -37,12 +37,14 @@ from retrieval.ingest.mentions import remember_mentions
 from retrieval.ingest.parse_pieces import Piece, pieces_to_parse
 from retrieval.ingest.quote_marks import (
     OPEN_QUOTES,
+    PULL_QUOTE_CUE,
     STRAIGHT,
     Carried,
     Sentence,
     attribute,
     carried_over,
     sentences_of,
+    signature_of,
 )
 from retrieval.ingest.workers import spawn_pool, stop_pool
 from retrieval.types import Article, Quote
@@ -51,9 +53,10 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # Part of the ingest signature: a change re-indexes quotes (v6: roles, v7: entities, v8:
-# bodies by short forms, documents' authors, agencies that relay; v10: no sentence ends on a
-# title's full stop).
-EXTRACTOR_VERSION = "quotes-v10"
+# bodies by short forms, documents' authors, agencies that relay; v10, v11: sentences cut at
+# no title's full stop nor a quoted question's end, signed pull quotes, a pronoun named in
+# its own sentence, a surname two people bear).
+EXTRACTOR_VERSION = "quotes-v11"
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
 # A worker process takes ~2 s to start (Python, spaCy, the pipeline): worth it from this many
 # characters to parse (200 Reuters articles; one long scrape is worth it alone). spaCy holds
@@ -203,6 +206,7 @@ def quotes_of(article: Article, parsed: list[tuple[Piece, Doc]]) -> list[Quote]:
     context = ArticleContext()
     quotes: list[Quote] = []
     carried: Carried | None = None  # the last paragraph's quotation and its speaker
+    unsigned: list[Quote] = []  # the last paragraph's quotation no one was given yet
     for paragraph, pieces in itertools.groupby(parsed, key=lambda parse: parse[0].paragraph):
         pieces = list(pieces)
         still_open = carried is not None and carried.open
@@ -213,11 +217,24 @@ def quotes_of(article: Article, parsed: list[tuple[Piece, Doc]]) -> list[Quote]:
                 sentence.cue = cue_of(doc, piece.start, sentence, context)
                 remember_mentions(doc, piece.start, sentence, context)
         opens_quote = article.text[paragraph.start : paragraph.end][:1] in OPEN_QUOTES + STRAIGHT
-        quotes += attribute(sentences, carried if opens_quote else None)
+        signer = signature_of(pieces, article.text, context) if unsigned else None
+        quotes += [Quote(q.start, q.end, signer, q.mention, PULL_QUOTE_CUE, "direct")
+                   for q in unsigned if signer is not None]  # fmt: skip
+        found = attribute(sentences, carried if opens_quote else None)
+        quotes += found
+        unsigned = _unsigned(sentences, found) if opens_quote else []
         carried = carried_over(sentences, quotes, carried)
     roles = context.roles_of()
     named = [replace(q, speaker=context.fullest(q.speaker)) for q in quotes]
     return [replace(q, roles=roles.get(q.speaker.key, ())) if q.speaker else q for q in named]
+
+
+def _unsigned(sentences: list[Sentence], found: list[Quote]) -> list[Quote]:
+    """A paragraph that is one quotation no one was given (a pull quote, a transcript's
+    answer): its sentences, to be signed by a name on the line after."""
+    if not sentences or found or not all(s.has_marks for s in sentences):
+        return []
+    return [Quote(s.start, s.end, None, "", "", "direct") for s in sentences]
 
 
 def _sentences_by_piece(
