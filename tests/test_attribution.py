@@ -310,3 +310,20 @@ def test_a_quotation_signed_on_the_line_below_is_the_signers(tmp_path):
     article, quotes = _quotes_of(tmp_path, SIGNED_BELOW)
     assert speaker_of(article, quotes, "This election is about turnout") == "Norman Ornstein"
     assert speaker_of(article, quotes, "Nobody has ever run") == "Larry Sabato"
+
+
+HE_AFTER_HER = """At the rally
+
+Kevin Jones watched the speech from the back of the hall.
+
+"That's right, Donald," Melanie Smith said.
+
+"I love you," he said.
+"""
+
+
+def test_he_said_after_a_woman_spoke_is_the_man_named_before_her(tmp_path):
+    """ "“I love you,” he said." right after Melanie Smith spoke is not hers: "he" reaches
+    back past people whose first name is a woman's (and "she" past a man's)."""
+    article, quotes = _quotes_of(tmp_path, HE_AFTER_HER)
+    assert speaker_of(article, quotes, '"I love you,"') == "Kevin Jones"

@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from retrieval.ingest.doc_index import entity_of, tokens_between
-from retrieval.ingest.mentions import subject_named_before
+from retrieval.ingest.mentions import person_for_pronoun, subject_named_before
 from retrieval.ingest.quote_marks import (
     PULL_QUOTE_CUE,
     Sentence,
@@ -63,6 +63,7 @@ class ArticleContext:
     last_body: Speaker | None = None
     last_speaking_body: Speaker | None = None  # what "it said" means once a body has spoken
     mentions: dict[str, int] = field(default_factory=dict)  # key → times named so far
+    recent: list[Speaker] = field(default_factory=list)  # people named last, latest first
 
     def person(self, text: str) -> Speaker | None:
         """The person a name means here. A surname two people of the article bear ("Cruz"
@@ -283,7 +284,8 @@ def _resolve(subject, context: ArticleContext) -> tuple[Speaker | None, str]:
     lower = subject.lower_
     if subject.pos_ == "PRON":
         if lower in _HE_SHE:  # "McCaskill scolded him: “…,” she said.": McCaskill
-            return subject_named_before(subject, context) or context.last_person, subject.text
+            named = subject_named_before(subject, context)
+            return named or person_for_pronoun(subject, context), subject.text
         if lower in _IT:  # "Tanjug said the EC refused… It said": the agency still speaks
             return context.last_speaking_body or context.last_body, subject.text
         return None, subject.text

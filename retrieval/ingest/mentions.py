@@ -5,6 +5,7 @@ pronoun speaker, earlier in its own sentence). Read alongside the cues of
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 from retrieval.ingest.doc_index import entities_between, tokens_between
@@ -22,6 +23,53 @@ _PLURAL_PRONOUNS = lexicon()["plural_pronouns"]
 _INDEFINITE = lexicon()["indefinite_determiners"]
 
 
+RECENT = 3  # people a "he" or "she" may reach back to, past those of the other sex
+_PRONOUN_SEX = {"he": "male", "him": "male", "she": "female", "her": "female"}
+
+
+def person_for_pronoun(pronoun, context: ArticleContext) -> Speaker | None:
+    """Who "he" or "she" is: the person named last, or, when that person's first name is
+    the other sex's ("“I love you,” he said." after Melanie spoke), the one before who is
+    not; no one when none of the last few fits (an unnamed one was named since)."""
+    if context.last_person is None:
+        return None
+    wanted = _PRONOUN_SEX.get(pronoun.lower_)
+    for person in context.recent[:RECENT] if wanted else [context.last_person]:
+        if _fits(person, wanted):
+            return person
+    return None
+
+
+def _fits(person: Speaker, wanted: str | None) -> bool:
+    sex = sex_of(person)
+    return wanted is None or sex is None or sex == wanted
+
+
+def sex_of(person: Speaker) -> str | None:
+    """ "male" or "female" by a person's first name (gender-guesser's tables of first names
+    by country), or None: a surname alone, an initial, a name used by both, or one mostly
+    one sex's ("Bernie" is mostly a woman's name in its tables)."""
+    words = person.name.split()
+    if len(words) < 2 or len(words[0].rstrip(".")) < 2:
+        return None
+    guess = _first_names().get_gender(words[0])
+    return guess if guess in ("male", "female") else None  # not "mostly_female" (Bernie)
+
+
+@cache
+def _first_names():
+    import gender_guesser.detector
+
+    return gender_guesser.detector.Detector(case_sensitive=False)
+
+
+def note_person(context: ArticleContext, person: Speaker | None) -> None:
+    """The person named last, and the few before (what "he" and "she" may refer to)."""
+    context.last_person = person
+    if person is not None:
+        context.recent = [person, *[p for p in context.recent if p.key != person.key]][:RECENT]
+
+
 def subject_named_before(pronoun, context: ArticleContext) -> Speaker | None:
     """The person a sentence names as a subject before its speaking pronoun, outside the
     quotation: "Democratic Sen. Claire McCaskill scolded him: “…,” she said." is hers, not
@@ -33,7 +81,10 @@ def subject_named_before(pronoun, context: ArticleContext) -> Speaker | None:
         subject = entity.label_ == PERSON and entity.root.dep_ in _SUBJECTS
         if subject and not inside_quote_marks(pronoun.doc, entity.root):
             named = entity
-    return context.person(named.text) if named is not None else None
+    person = context.person(named.text) if named is not None else None
+    return (
+        person if person is not None and _fits(person, _PRONOUN_SEX.get(pronoun.lower_)) else None
+    )
 
 
 def _someone_new_acts(doc, offset: int, sentence: Sentence) -> bool:
@@ -54,7 +105,7 @@ def remember_mentions(doc, offset: int, sentence: Sentence, context: ArticleCont
     if sentence.cue and sentence.cue[0] is not None:
         speaker = sentence.cue[0]
         if speaker.kind == PERSON:
-            context.last_person = speaker
+            note_person(context, speaker)
         else:
             context.last_body = context.last_speaking_body = speaker
         return
@@ -69,6 +120,6 @@ def remember_mentions(doc, offset: int, sentence: Sentence, context: ArticleCont
         return
     for entity in entities_between(doc, sentence.start - offset, sentence.end - offset):
         if entity.label_ == PERSON and entity.root.dep_ in _SUBJECTS:
-            context.last_person = context.person(entity.text)
+            note_person(context, context.person(entity.text))
         elif entity.label_ == "ORG" and entity.root.dep_ in _SUBJECTS:
             context.last_body = context.body(entity.text, entity.label_)
