@@ -327,3 +327,21 @@ def test_he_said_after_a_woman_spoke_is_the_man_named_before_her(tmp_path):
     back past people whose first name is a woman's (and "she" past a man's)."""
     article, quotes = _quotes_of(tmp_path, HE_AFTER_HER)
     assert speaker_of(article, quotes, '"I love you,"') == "Kevin Jones"
+
+
+ROLE_THEN_NARRATION = """Debt talks
+
+"I'm optimistic about a quick negotiation," Treasury Secretary Mario Brodersohn said.
+
+Brodersohn met U.S. Treasury Secretary James Baker in Washington on Friday.
+"""
+
+
+def test_a_line_read_for_a_signature_reads_no_narration(tmp_path):
+    """Reuters story 348: the paragraphs after the last quote are not parsed (only a line
+    signing the quotation above it is), so a later "Treasury Secretary James Baker" does not
+    make the role Brodersohn was quoted under ambiguous ("what did the treasury secretary
+    say about negotiation?" lost him when the next paragraph was read)."""
+    article, quotes = _quotes_of(tmp_path, ROLE_THEN_NARRATION)
+    [quote] = [q for q in quotes if "negotiation" in article.text[q.start : q.end]]
+    assert quote.speaker.name == "Mario Brodersohn" and "treasury secretary" in quote.roles

@@ -112,7 +112,7 @@ def _headings(text: str, blocks: list[tuple[int, int]]) -> list[bool]:
     """
     looks = [is_heading(text[s:e]) for s, e in blocks]
     for index in range(1, len(blocks)):
-        if looks[index] and _signs(text[slice(*blocks[index - 1])], text[slice(*blocks[index])]):
+        if looks[index] and signs(text[slice(*blocks[index - 1])], text[slice(*blocks[index])]):
             looks[index] = False
     result = []
     for index, candidate in enumerate(looks):
@@ -125,7 +125,7 @@ def _headings(text: str, blocks: list[tuple[int, int]]) -> list[bool]:
 _NAME_LINE = re.compile(r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}(?:,\s+[^,]+)?$")
 
 
-def _signs(above: str, line: str) -> bool:
+def signs(above: str, line: str) -> bool:
     """Is the line a signature, not a heading: a name (and an affiliation) under a paragraph
     that is one whole quotation ("Norman Ornstein, American Enterprise Institute")?"""
     quotation = above[:1] in '“"' and above.rstrip()[-1:] in '”"'

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from retrieval.ingest.paragraphs import signs
 from retrieval.ingest.quote_marks import CLOSE_QUOTES, OPEN_QUOTES, STRAIGHT, sentences_of
 from retrieval.text.lexicon import speech_verb_forms
 from retrieval.types import Article, Paragraph
@@ -77,8 +78,8 @@ def _at_spaces(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def paragraphs_to_parse(article: Article) -> list[Paragraph]:
     """The body paragraphs up to the last one that could hold a quote (a quote mark, a form
-    of a speech verb, "according"), and the one after (a line signing the quotation above it:
-    "Norman Ornstein, American Enterprise Institute"). Attribution only looks back, so the
+    of a speech verb, "according"), and a line after it that signs the quotation above it
+    ("Norman Ornstein, American Enterprise Institute"). Attribution only looks back, so the
     paragraphs after them cannot change a quote: skipping them saves most of the parse on
     articles that end in narration or tables, and all of it on articles that quote no one."""
     body = [p for p in article.paragraphs if not p.heading]
@@ -87,7 +88,13 @@ def paragraphs_to_parse(article: Article) -> list[Paragraph]:
     for position, paragraph in enumerate(body):
         if could_quote(article.text[paragraph.start : paragraph.end]):
             last = position
-    return body[: last + 2]  # and the line after: it may sign the quotation above it
+    following = body[last + 1] if 0 <= last < len(body) - 1 else None
+    signed = following is not None and signs(_text(article, body[last]), _text(article, following))
+    return body[: last + 1 + signed]  # and a line after that signs the quotation above it
+
+
+def _text(article: Article, paragraph: Paragraph) -> str:
+    return article.text[paragraph.start : paragraph.end]
 
 
 @cache
