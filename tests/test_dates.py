@@ -105,7 +105,9 @@ def test_a_day_months_after_the_story_is_the_year_before():
     assert period_meant("December 28", dt.date(1987, 1, 3)) == Period("day", dt.date(1986, 12, 28))
 
 
-@pytest.mark.parametrize("phrase", ["March 2, 1987", "the night", "recent months", "90 days"])
+@pytest.mark.parametrize(
+    "phrase", ["March 2, 1987", "the night", "recent months", "90 days", "last February 28"]
+)
 def test_a_phrase_naming_no_day_or_its_own_year_is_left_alone(phrase):
     assert period_meant(phrase, dt.date(2025, 10, 29)) is None
 

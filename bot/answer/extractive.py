@@ -217,8 +217,8 @@ class ExtractiveAnswerer:
             render("answer_line", sentence=shown(cit.quote, c.quote), n=cit.n)
             for c, cit in zip(chosen, citations, strict=True)
         ]
-        spans = [Cited(c.article, c.start, c.end) for c in chosen]
-        stated = stated_answer(spans, parsed) if parsed is not None else None
+        first = Cited(chosen[0].article, chosen[0].start, chosen[0].end) if chosen else None
+        stated = stated_answer(first, parsed) if first and parsed else None
         if stated is not None:
             lines.insert(0, render("stated_line", answer=stated, n=1))
         return Answer(question, "\n".join(lines), True, tuple(citations), standalone, tuple(more))

@@ -180,8 +180,9 @@ class SpeechAnswerer:
         first = citations[0]  # the line is read out of the best quotation only
         article = self.searcher.articles([first.article_id]).get(first.article_id)
         start = article.text.find(first.quote) if article else -1
-        spans = [Cited(article, start, start + len(first.quote))] if start >= 0 else []
-        return stated_answer(spans, parsed)
+        if start < 0:
+            return None
+        return stated_answer(Cited(article, start, start + len(first.quote)), parsed)
 
     def route(
         self, question: str, parsed: Question, standalone: str, filters: SearchFilters | None

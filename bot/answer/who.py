@@ -81,9 +81,7 @@ def quote_parts(text: str) -> list[str]:
     """The parts of a quotation pasted whole around the words that cut it: `"A," Trump
     said, "B."` (its quoted parts), `A," "B` or `A … B` (split at the cut); one part when
     it was not cut. A part needs `MIN_WORDS` words to be looked up on its own."""
-    cut = text.replace("\u2026", "...")  # (folding makes an ellipsis a full stop)
-    folded = re.sub(r"^\s*>\s?", "", cut.translate(_FOLD), flags=re.M).strip()
-    quoted = [q for q in _QUOTED.findall(folded) if len(q.split()) >= MIN_WORDS]
+    folded, quoted = _unmarked(text.replace("\u2026", "..."))  # (folding makes "…" a ".")
     parts = quoted if len(quoted) > 1 else _CUT.split(folded.strip("\"' "))
     parts = [p.strip("\"' ,") for p in parts]
     return parts if len(parts) > 1 and all(len(p.split()) >= MIN_WORDS for p in parts) else []
@@ -92,11 +90,17 @@ def quote_parts(text: str) -> list[str]:
 def pasted_words(text: str) -> str:
     """The quote in what was pasted: `"It is a possibility," he said` → its quoted part;
     a quote-marked or block-quoted paste → its words without the marks."""
-    text = re.sub(r"^\s*>\s?", "", text.translate(_FOLD), flags=re.M).strip()
-    quoted = [q for q in _QUOTED.findall(text) if len(q.split()) >= MIN_WORDS]
+    text, quoted = _unmarked(text)
     if quoted:
         return " ".join(quoted)
     return text.strip("\"' ")
+
+
+def _unmarked(text: str) -> tuple[str, list[str]]:
+    """A paste folded (straight marks, no block-quote ">"), and its quoted parts long enough
+    to look up."""
+    folded = re.sub(r"^\s*>\s?", "", text.translate(_FOLD), flags=re.M).strip()
+    return folded, [q for q in _QUOTED.findall(folded) if len(q.split()) >= MIN_WORDS]
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,8 @@ class QuoteFinder:
             for part in parts
         ]
         shared = set.intersection(*(set(f) for f in found))
-        for article_id in sorted(shared, key=lambda a: sum(f[a].score for f in found) * -1):
+        by_score = sorted(shared, key=lambda a: (-sum(f[a].score for f in found), a))
+        for article_id in by_score:  # (ties by id: a wire story run twice, the same each time)
             pieces = [f[article_id] for f in found]
             in_order = all(a.end <= b.start for a, b in itertools.pairwise(pieces))
             if in_order and pieces[-1].end - pieces[0].start <= PARTS_WITHIN:

@@ -11,7 +11,14 @@ import itertools
 from dataclasses import dataclass, field
 
 from retrieval.ingest.doc_index import entity_of, tokens_between
-from retrieval.ingest.mentions import person_for_pronoun, subject_named_before
+from retrieval.ingest.mentions import (
+    HE_SHE,
+    INDEFINITE,
+    IT,
+    SUBJECTS,
+    person_for_pronoun,
+    subject_named_before,
+)
 from retrieval.ingest.quote_marks import (
     PULL_QUOTE_CUE,
     Sentence,
@@ -22,22 +29,10 @@ from retrieval.text.lexicon import lexicon
 from retrieval.text.names import body_key, make_speaker, name_key, short_forms
 from retrieval.types import BODY_KINDS, PERSON, Speaker
 
-_SUBJECTS = {"nsubj", "nsubjpass"}
-
-
-_HE_SHE = lexicon()["person_pronouns"]
-
-
-_IT = lexicon()["body_pronouns"]
-
-
 _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
 
 
 _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
-
-
-_INDEFINITE = lexicon()["indefinite_determiners"]
 
 
 _RELAY_VERBS = lexicon()["relay_verbs"]
@@ -177,7 +172,7 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
         if any(c.dep_ == "neg" and not inside_quote_marks(doc, c) for c in token.children):
             continue  # "Baldrige did not say what he wanted": no words of his (a "not" of
             # the quotation hung on the verb is none: `"…Probably not," Ms. Moore said.`)
-        subjects = [c for c in token.children if c.dep_ in _SUBJECTS]
+        subjects = [c for c in token.children if c.dep_ in SUBJECTS]
         quoted = _quoted_as_saying(token)
         if quoted is not None:  # "GNA quoted Botchwey as saying…": Botchwey's words
             candidates.append((0 if token.dep_ == "ROOT" else 1 + _depth(token), quoted, "say"))
@@ -187,7 +182,7 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
         outside = [c for c in subjects if not inside_quote_marks(doc, c)]
         subject = (outside or subjects or [None])[0]
         if subject is None and token.dep_ == "conj":  # "Paulson declined…, but said…"
-            subject = next((c for c in token.head.children if c.dep_ in _SUBJECTS), None)
+            subject = next((c for c in token.head.children if c.dep_ in SUBJECTS), None)
         if subject is None:
             subject = _subject_of_description(token) or _person_just_before(doc, token)
         if subject is None:
@@ -212,7 +207,7 @@ def _subject_of_description(verb):
     for clause in verb.children:
         description = clause.dep_ == "ccomp" and clause.tag_ == "VBN" and clause.i < verb.i
         if description and not any(c.dep_ in ("aux", "auxpass") for c in clause.children):
-            subject = next((c for c in clause.children if c.dep_ in _SUBJECTS), None)
+            subject = next((c for c in clause.children if c.dep_ in SUBJECTS), None)
             if subject is not None and subject.i < clause.i and entity_of(subject) is not None:
                 return subject
     return None
@@ -283,10 +278,10 @@ def _resolve(subject, context: ArticleContext) -> tuple[Speaker | None, str]:
         return known, phrase
     lower = subject.lower_
     if subject.pos_ == "PRON":
-        if lower in _HE_SHE:  # "McCaskill scolded him: “…,” she said.": McCaskill
+        if lower in HE_SHE:  # "McCaskill scolded him: “…,” she said.": McCaskill
             named = subject_named_before(subject, context)
             return named or person_for_pronoun(subject, context), subject.text
-        if lower in _IT:  # "Tanjug said the EC refused… It said": the agency still speaks
+        if lower in IT:  # "Tanjug said the EC refused… It said": the agency still speaks
             return context.last_speaking_body or context.last_body, subject.text
         return None, subject.text
     if subject.pos_ == "PROPN" and _titled_name(subject):
@@ -307,7 +302,7 @@ def _person_after_title(subject):
     if subject.lemma_.lower() not in _TITLE_OR_JOB:
         return None
     if entity_of(subject) is not None or any(
-        c.dep_ == "det" and c.lower_ in _INDEFINITE for c in subject.children
+        c.dep_ == "det" and c.lower_ in INDEFINITE for c in subject.children
     ):
         return None  # "an aide to Chirac told reporters": the aide, unnamed
     last = entity_of(subject.right_edge)
@@ -374,7 +369,7 @@ def _by_role(noun, context: ArticleContext) -> Speaker | None:
     modifiers = [c.lemma_.lower() for c in noun.children if c.dep_ in ("compound", "amod")]
     if noun.tag_ in ("NNS", "NNPS"):
         return None  # "officials", "analysts": no one in particular
-    if any(c.dep_ in ("det", "nummod") and c.lower_ in _INDEFINITE for c in noun.children):
+    if any(c.dep_ in ("det", "nummod") and c.lower_ in INDEFINITE for c in noun.children):
         return None  # "a director at one bank": someone new, not the director named before
     for key in (" ".join([*modifiers, lemma]), lemma):
         if key in context.roles:

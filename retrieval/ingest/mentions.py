@@ -16,11 +16,11 @@ from retrieval.types import PERSON, Speaker
 if TYPE_CHECKING:
     from retrieval.ingest.attribution import ArticleContext
 
-_SUBJECTS = {"nsubj", "nsubjpass"}
-_HE_SHE = lexicon()["person_pronouns"]
-_IT = lexicon()["body_pronouns"]
+SUBJECTS = {"nsubj", "nsubjpass"}  # (the cues of retrieval.ingest.attribution read these too)
+HE_SHE = lexicon()["person_pronouns"]
+IT = lexicon()["body_pronouns"]
 _PLURAL_PRONOUNS = lexicon()["plural_pronouns"]
-_INDEFINITE = lexicon()["indefinite_determiners"]
+INDEFINITE = lexicon()["indefinite_determiners"]
 
 
 RECENT = 3  # people a "he" or "she" may reach back to, past those of the other sex
@@ -78,7 +78,7 @@ def subject_named_before(pronoun, context: ArticleContext) -> Speaker | None:
     for entity in pronoun.sent.ents:
         if entity.end > pronoun.i:
             break
-        subject = entity.label_ == PERSON and entity.root.dep_ in _SUBJECTS
+        subject = entity.label_ == PERSON and entity.root.dep_ in SUBJECTS
         if subject and not inside_quote_marks(pronoun.doc, entity.root):
             named = entity
     person = context.person(named.text) if named is not None else None
@@ -93,8 +93,8 @@ def _someone_new_acts(doc, offset: int, sentence: Sentence) -> bool:
     for token in tokens_between(doc, sentence.start - offset, sentence.end - offset):
         if token.dep_ != "ROOT":
             continue
-        for subject in (c for c in token.children if c.dep_ in _SUBJECTS):
-            indefinite = any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in subject.children)
+        for subject in (c for c in token.children if c.dep_ in SUBJECTS):
+            indefinite = any(c.dep_ == "det" and c.lower_ in INDEFINITE for c in subject.children)
             if indefinite and subject.tag_ == "NN" and subject.lemma_.lower() in people:
                 return True
     return False
@@ -112,14 +112,14 @@ def remember_mentions(doc, offset: int, sentence: Sentence, context: ArticleCont
     if sentence.cue:
         head = (sentence.cue[1].lower().split() or [""])[-1]
         bodies = lexicon()["organisation_nouns"]
-        if head not in _HE_SHE | _IT | _PLURAL_PRONOUNS | bodies and not head.endswith("s"):
+        if head not in HE_SHE | IT | _PLURAL_PRONOUNS | bodies and not head.endswith("s"):
             context.last_person = None  # "a director said": "he" is now him, not a name
             return  # whoever else the sentence names as a subject, it is not the speaker
     if _someone_new_acts(doc, offset, sentence):
         context.last_person = None  # "a fund manager … made a prediction. “…,” he said."
         return
     for entity in entities_between(doc, sentence.start - offset, sentence.end - offset):
-        if entity.label_ == PERSON and entity.root.dep_ in _SUBJECTS:
+        if entity.label_ == PERSON and entity.root.dep_ in SUBJECTS:
             note_person(context, context.person(entity.text))
-        elif entity.label_ == "ORG" and entity.root.dep_ in _SUBJECTS:
+        elif entity.label_ == "ORG" and entity.root.dep_ in SUBJECTS:
             context.last_body = context.body(entity.text, entity.label_)

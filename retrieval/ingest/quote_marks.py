@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from retrieval.ingest.doc_index import entity_of, once
-from retrieval.text.sentences import NAMED_AFTER_DASH, sentence_spans
+from retrieval.text.sentences import DASHES, NAMED_AFTER_DASH, sentence_spans
 from retrieval.types import BODY_KINDS, PERSON, Quote, Speaker
 
 OPEN_QUOTES = "“‘«"
@@ -23,7 +23,7 @@ CLOSE_QUOTES = "”’»"
 STRAIGHT = '"'
 
 
-DASH_CHARS = "―—–-"
+DASH_CHARS = DASHES + "-"
 
 
 PULL_QUOTE_CUE = "—"  # the cue of "“…” ― Jacklyn Ashley": a signed quotation, never carried
@@ -182,7 +182,7 @@ def signature_of(pieces: list, text: str, context) -> Speaker | None:
         return None
     if any(token.pos_ in ("VERB", "AUX") for token in doc):
         return None
-    first = next((e for e in doc.ents), None)
+    first = doc.ents[0] if doc.ents else None
     lead = line[: first.start_char].strip(DASH_CHARS + " ") if first is not None else line
     if first is None or first.label_ != PERSON or lead:
         return None

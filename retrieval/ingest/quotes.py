@@ -218,8 +218,8 @@ def quotes_of(article: Article, parsed: list[tuple[Piece, Doc]]) -> list[Quote]:
                 remember_mentions(doc, piece.start, sentence, context)
         opens_quote = article.text[paragraph.start : paragraph.end][:1] in OPEN_QUOTES + STRAIGHT
         signer = signature_of(pieces, article.text, context) if unsigned else None
-        quotes += [Quote(q.start, q.end, signer, q.mention, PULL_QUOTE_CUE, "direct")
-                   for q in unsigned if signer is not None]  # fmt: skip
+        if signer is not None:  # the quotation above, signed on this line
+            quotes += [replace(q, speaker=signer, cue=PULL_QUOTE_CUE) for q in unsigned]
         found = attribute(sentences, carried if opens_quote else None)
         quotes += found
         unsigned = _unsigned(sentences, found) if opens_quote else []

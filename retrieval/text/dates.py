@@ -158,6 +158,10 @@ _NEAR_DAY = re.compile(r"\b(?:(?P<before>yesterday)|(?P<after>tomorrow))\b", re.
 _WEEKDAY = re.compile(rf"\b(?P<next>next\s+)?(?P<day>{'|'.join(_WEEKDAY_NAMES)})\b", re.I)
 _RELATIVE_SPAN = re.compile(r"\b(?P<which>last|this|next|past)\s+(?P<unit>week|month|year)\b", re.I)
 _A_LATER_DAY_IS_LAST_YEAR = 183  # "December 28" in a January story is the December before
+# "last February 28" written in March: this year's or last year's? The story decides; no date.
+_LAST_MONTH = re.compile(
+    r"\b(?:last|next)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I
+)
 
 
 def period_meant(phrase: str, published: dt.date, ahead: bool = False) -> Period | None:
@@ -166,9 +170,10 @@ def period_meant(phrase: str, published: dt.date, ahead: bool = False) -> Period
     publication ("next Wednesday" the one after), "yesterday" the day before, "last week"
     the week before, "October 11" the day of the publication year (or the year before, when
     that day would be over half a year after publication). None for a phrase that already
-    names its year, or that names no day or stretch ("the night", "recent months"). With
+    names its year, or that names no day or stretch ("the night", "recent months"), or
+    "last February", which the story alone can date. With
     `ahead` (the story says what *will* happen "Wednesday"), a weekday is the coming one."""
-    if _HAS_YEAR.search(phrase):
+    if _HAS_YEAR.search(phrase) or _LAST_MONTH.search(phrase):
         return None
     if _SAME_DAY.search(phrase):
         return Period("day", published)

@@ -96,9 +96,10 @@ def _says(sentence: str) -> bool:
 
 
 DASHES = "―—–"
-NAMED_AFTER_DASH = re.compile(rf"[”\"’]\s*(?:[{DASHES}]|--)\s*(?=[A-Z])")  # ”― Jacklyn Ashley
-_PULL_QUOTE_NAME = re.compile(
-    rf"[”\"’]\s*(?:[{DASHES}]|--)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,4}}\s+(?=[“\"])"
+_DASH_AFTER_QUOTE = rf"[”\"’]\s*(?:[{DASHES}]|--)\s*"  # the `”― ` that signs a pull quote
+NAMED_AFTER_DASH = re.compile(_DASH_AFTER_QUOTE + r"(?=[A-Z])")  # ”― Jacklyn Ashley
+_PULL_QUOTE_NAME = re.compile(  # …and the next quotation after the name, on the same line
+    _DASH_AFTER_QUOTE + r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}\s+(?=[“\"])"
 )
 # A line break ends a sentence after its closing punctuation, or before a quotation opens
 # (pull quotes one per line); elsewhere it is wire copy's wrapping, inside a sentence.
