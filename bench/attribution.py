@@ -1,7 +1,7 @@
 """Speaker attribution: the quote index against the rules it replaced, on sentences read by hand.
 
     .venv/bin/python -m bench.attribution
-    .venv/bin/python -m bench.attribution --polnear PATH [--split dev] [--show 20]
+    .venv/bin/python -m bench.attribution --polnear PATH [--split dev] [--half 1|2] [--show 20]
 
 The sentences are the table of `tests/test_attribution.py` (the seeds and Reuters stories,
 each with the speaker a careful reader gives it, or none). Printed for both extractors:
@@ -126,10 +126,13 @@ def _polnear() -> None:
     parser.add_argument("--polnear", type=Path, required=True, help="a PolNeAR checkout")
     parser.add_argument("--split", default="dev", help="train or dev (never test)")
     parser.add_argument("--show", type=int, default=0, help="print N misses and errors")
+    parser.add_argument(
+        "--half", type=int, choices=(1, 2), help="score every other article only (1 or 2)"
+    )
     args = parser.parse_args()
     if not (args.polnear / "data").is_dir():
         raise SystemExit(f"{args.polnear}: no data/ folder; give a PolNeAR checkout")
-    polnear.main(args.polnear, args.split, args.show)
+    polnear.main(args.polnear, args.split, args.show, args.half)
 
 
 def _sample(sample: heldout.Sample, show: bool) -> tuple[list[tuple[str, str, str]], dict]:

@@ -37,6 +37,7 @@ from bench.common import bench_settings, same_speaker
 from bench.general import locate
 from bot.answer.who import ABSENT
 from bot.service import Newsdesk
+from retrieval.text.lexicon import speech_verb_forms
 
 SPLITS = ("train", "dev")
 KINDS = ("direct", "mixed", "indirect")
@@ -62,7 +63,23 @@ class Attribution:
     content: str
     kind: str  # direct | mixed | indirect
     spans: list[tuple[int, int]]  # the content's spans in the stored article text
+    raw_spans: list[tuple[int, int]] = field(default_factory=list)  # …in PolNeAR's text
+    source_span: tuple[int, int] = (0, 0)  # the Source span in PolNeAR's text
     named_in_span: bool = True  # False: a pronoun or description, named by coreference
+    # the other names of a source that joins several ("Trump and Clinton", "The New York
+    # Times and the Gannett newspaper chain"): a quote given to any of them is theirs
+    joint: tuple[str, ...] = ()
+    # the speakers of attributions annotated inside this one's content: "“…,” Walker said,
+    # according to an Associated Press account" is the AP's content, and Walker's words
+    inner: tuple[str, ...] = ()
+
+    def said_by(self, name: str) -> bool:
+        """Is `name` the annotated speaker (one of a joint source, or the speaker of an
+        attribution the content itself reports)?"""
+        golds = (self.speaker, *self.joint, *self.inner)
+        return any(same_speaker(gold, name) for gold in golds if gold) or _relayed(
+            self.content, name
+        )
 
 
 @dataclass
@@ -75,6 +92,7 @@ class Tally:
     right: int = 0
     wrong: int = 0
     unnamed_found: int = 0
+    several: int = 0  # `who` named more than one person (the gold among them or not)
     misses: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -172,14 +190,51 @@ class Coreference:
     def own_name(self, text: str, span: tuple[int, int]) -> str | None:
         """The name a source span holds itself: the head of its noun phrase, a person's
         before a body's ("Robby Mook" of "Hillary Clinton's campaign manager Robby Mook",
-        "Flynn" of "Flynn, a top Trump surrogate")."""
+        "Flynn" of "Flynn, a top Trump surrogate", "Dean" of "Dean, a former Democratic
+        National Committee chairman", which CoreNLP did not tag)."""
+        lead = _capitalised_lead(text, span) or self._named_after_role(text, span)
+        if lead is not None:
+            return lead
         tokens = [p for p in self.proper if span[0] <= p[0] and p[1] <= span[1]]
         if not tokens:
             return None
-        cut = re.search(r",|\(", text[tokens[0][1] : span[1]])
+        cut = _DESCRIPTION.search(text[tokens[0][1] : span[1]])
         end = tokens[0][1] + cut.start() if cut else span[1]
         own = _name_run([t for t in tokens if t[1] <= end], text, last=True)
         return _clean(text[own[0] : own[1]]) if own else None
+
+    def _named_after_role(self, text: str, span: tuple[int, int]) -> str | None:
+        """The name set off after a role: "Clinton's campaign chairman, John Podesta" is
+        Podesta, "An Israeli blogger, Tal Schneider" Schneider (the head before the comma is
+        a lower-case job, the name its apposition)."""
+        head, comma, _ = text[span[0] : span[1]].partition(",")
+        words = head.split()
+        if not comma or not words or not words[-1].isalpha() or not words[-1].islower():
+            return None
+        after = span[0] + len(head) + 1
+        tokens = [p for p in self.proper if after <= p[0] < span[1] and p[2] == "PERSON"]
+        if not tokens or text[after : tokens[0][0]].strip():
+            return None
+        run = _name_run(tokens, text)
+        return _clean(text[run[0] : run[1]]) if run else None
+
+    def joint_names(self, text: str, span: tuple[int, int]) -> tuple[str, ...]:
+        """Each name of a source that joins several with "and" ("Mr. Grassley and Mr.
+        Leahy"), before any description after them."""
+        cut = _DESCRIPTION.search(text[span[0] : span[1]])
+        head = (span[0], span[0] + cut.start() if cut else span[1])
+        parts = re.split(r"\s+and\s+", text[head[0] : head[1]])
+        if len(parts) < 2:
+            return ()
+        names, start = [], head[0]
+        for part in parts:
+            start = text.index(part, start)
+            tokens = [p for p in self.proper if start <= p[0] and p[1] <= start + len(part)]
+            run = _name_run(tokens, text, last=True)
+            if run:
+                names.append(_clean(text[run[0] : run[1]]))
+            start += len(part)
+        return tuple(names) if len(names) > 1 else ()
 
     def chain_name(self, text: str, span: tuple[int, int]) -> str | None:
         """The name CoreNLP's coreference chain gives a pronoun or description source."""
@@ -208,8 +263,23 @@ def _name_run(
     return None
 
 
+_DESCRIPTION = re.compile(r",|\(|\s--\s|\s?[—―]\s?")  # where a description follows a name
+
+
+def _capitalised_lead(text: str, span: tuple[int, int]) -> str | None:
+    """A lone capitalised name before the source's first comma ("Dean, a former…")."""
+    head, comma, _ = text[span[0] : span[1]].partition(",")
+    words = head.split()
+    if not comma or len(words) != 1 or not words[0][:1].isupper():
+        return None
+    return _clean(words[0]) if words[0].isalpha() and words[0].lower() not in _NOT_NAMES else None
+
+
+_NOT_NAMES = {"he", "she", "they", "it", "we", "i", "officials", "critics", "others", "but"}
+
+
 def _clean(name: str) -> str:
-    bare = re.sub(r"[\"“”‘]|’(?!s\b)", "", name)
+    bare = re.sub(r"[\"“”‘]|(?<![A-Za-z])’|’(?![A-Za-z])", "", name)  # O’Malley keeps it
     return re.sub(r"[’']s$", "", " ".join(bare.split())).strip()
 
 
@@ -275,6 +345,7 @@ def _attributions(
         own = coreference.own_name(raw, source_span)
         located = [locate(stored, raw[s:e]) for s, e in roles["Content"]]
         spans = [span for span in located if span is not None]
+        raw_spans = [tuple(piece) for piece in roles["Content"]]
         if not spans:
             continue  # the title or a piece the store does not hold
         found.append(
@@ -282,13 +353,48 @@ def _attributions(
                 article=article_id,
                 source=" ".join(source.split()),
                 speaker=own or coreference.chain_name(raw, source_span),
+                joint=coreference.joint_names(raw, source_span),
                 named_in_span=own is not None,
+                source_span=source_span,
                 content=content,
                 kind=kind_of(mask, raw, roles["Content"]),
                 spans=spans,
+                raw_spans=raw_spans,
             )
         )
+    return _with_inner_speakers(found)
+
+
+def _with_inner_speakers(found: list[Attribution]) -> list[Attribution]:
+    """Each attribution with the speakers of those its content reports: whose source lies
+    in its content, or (PolNeAR's "X said, according to Y") who share its content."""
+    for outer in found:
+        inner = [a.speaker for a in found if a is not outer and a.speaker and _reports(outer, a)]
+        outer.inner = tuple(dict.fromkeys(inner))
     return found
+
+
+def _relayed(content: str, name: str) -> bool:
+    """The content names `name` as speaking within it ("“…,” Walker said" as an Associated
+    Press account's content): the quoted words are Walker's, relayed."""
+    surname = name.split()[-1] if name.split() else ""
+    if not surname[:1].isupper():
+        return False
+    words = re.findall(r"[\w’']+", content)
+    forms = speech_verb_forms()
+    for i, word in enumerate(words):
+        if word == surname and any(w.lower() in forms for w in words[max(0, i - 3) : i + 4]):
+            return True
+    return False
+
+
+def _reports(outer: Attribution, other: Attribution) -> bool:
+    source = other.source_span
+    if any(s <= source[0] and source[1] <= e for s, e in outer.raw_spans):
+        return True
+    mine = {i for s, e in outer.raw_spans for i in range(s, e)}
+    theirs = {i for s, e in other.raw_spans for i in range(s, e)}
+    return bool(mine) and len(mine & theirs) >= 0.9 * max(len(mine), len(theirs))
 
 
 def score_index(desk: Newsdesk, gold: dict[str, list[Attribution]]) -> dict[str, Tally]:
@@ -309,7 +415,7 @@ def score_index(desk: Newsdesk, gold: dict[str, list[Attribution]]) -> dict[str,
             named = [a for a in over if a.speaker and a.named_in_span]
             if not named:
                 precision["unnamed"] += 1
-            elif any(same_speaker(a.speaker, quote.speaker.name) for a in named):
+            elif any(a.said_by(quote.speaker.name) for a in named):
                 precision["right"] += 1
             else:
                 precision["wrong"] += 1
@@ -331,7 +437,7 @@ def _judge(attribution: Attribution, quotes: list, text: str, tally: Tally) -> N
     if not named:
         tally.unnamed_found += 1
         tally.misses.append(f"no speaker: {attribution.speaker} | {attribution.content[:90]}")
-    elif any(same_speaker(attribution.speaker, q.speaker.name) for q in named):
+    elif any(attribution.said_by(q.speaker.name) for q in named):
         tally.right += 1
     else:
         tally.wrong += 1
@@ -357,10 +463,13 @@ def score_who(desk: Newsdesk, gold: dict[str, list[Attribution]]) -> dict[str, T
                 tally.misses.append(f"not found | {pasted[:90]}")
                 continue
             tally.found += cited.article_id == article_id or _bare(pasted) in _bare(cited.quote)
-            if checked.speaker is None:
+            if checked.speaker is None and len(checked.speakers) > 1:
+                tally.several += 1
+                tally.misses.append(f"several: {checked.speakers} | {pasted[:90]}")
+            elif checked.speaker is None:
                 tally.unnamed_found += 1
                 tally.misses.append(f"no speaker: {attribution.speaker} | {pasted[:90]}")
-            elif same_speaker(attribution.speaker, checked.speaker):
+            elif attribution.said_by(checked.speaker):
                 tally.right += 1
             else:
                 tally.wrong += 1
@@ -387,16 +496,26 @@ def _bare(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-def main(root: Path, split: str, show: int) -> None:
-    """Score the split and print the figures (written to results/attribution_polnear.json)."""
+def half_of(gold: dict[str, list[Attribution]], half: int) -> dict[str, list[Attribution]]:
+    """Every other article of the split (1: the first, third…; 2: the second, fourth…), so
+    one half can be read for fixes and the other kept as a check on them."""
+    ids = sorted(gold)
+    return {article_id: gold[article_id] for article_id in ids[half - 1 :: 2]}
+
+
+def main(root: Path, split: str, show: int, half: int | None = None) -> None:
+    """Score the split (or one half of it) and print the figures (written to
+    results/attribution_polnear[_<split>_half<n>].json)."""
     refuse_test_split(split)
     desk, gold = prepare(root, split)
+    if half:
+        gold = half_of(gold, half)
     desk.warm_up()
     tallies = score_index(desk, gold)
     precision = tallies.pop("precision")
     who = score_who(desk, gold)
     named = precision["right"] + precision["wrong"]
-    figures: dict = {"split": split, "articles": len(gold),
+    figures: dict = {"split": split, "half": half, "articles": len(gold),
                      "attributions": sum(len(a) for a in gold.values())}  # fmt: skip
     rows = [(f"{split}: articles / attributions", f"{len(gold)} / {figures['attributions']}", "")]
     for group, tally in tallies.items():
@@ -424,6 +543,7 @@ def main(root: Path, split: str, show: int) -> None:
             (f"who, {how}: right speaker", _pct(tally.right, tally.total), "≥ 92%"),
             (f"who, {how}: wrong speaker", _pct(tally.wrong, tally.total), "≤ 1%"),
             (f"who, {how}: found, no speaker given", str(tally.unnamed_found), ""),
+            (f"who, {how}: found, several people named", str(tally.several), ""),
         ]
     if show:
         for kind, tally in [*tallies.items(), *((f"who, {h}", t) for h, t in who.items())]:
@@ -433,7 +553,7 @@ def main(root: Path, split: str, show: int) -> None:
                 print(f"miss  {kind}: {line}")
     from bench.common import report
 
-    report("attribution_polnear", rows, figures)
+    report("attribution_polnear" + (f"_{split}_half{half}" if half else ""), rows, figures)
 
 
 def _figures(tally: Tally) -> dict:

@@ -23,12 +23,21 @@ ASIF = make_speaker("Defence Minister Khawaja Asif", PERSON)
         ("― Jacklyn Ashley", "jacklyn ashley"),  # a pull quote's dash, taken in by the parse
         ("Rudolf Hess'", "rudolf hess"),
         ("Prof Gellhorn", "gellhorn"),
-        ("James Baker Jr.", "james baker"),
+        ("Donald Trump Jr.", "donald trump jr"),  # the son: not his father's key
         ("Zelenskýy", "zelenskyy"),
     ],
 )
 def test_name_keys(written, key):
     assert name_key(written) == key
+
+
+def test_a_suffixed_name_keeps_its_surname():
+    """ "Donald Trump Jr." is asked for as "Trump" too: his surname is not "jr"."""
+    son = make_speaker("Donald Trump Jr.", PERSON)
+    assert son.surname == "trump" and son.name == "Donald Trump Jr."
+    assert matches("Trump", son) and matches("Trump Jr.", son)
+    assert not matches("Donald Trump", son)
+    assert not matches("Donald Trump Jr.", make_speaker("Donald Trump", PERSON))
 
 
 @pytest.mark.parametrize(
@@ -61,3 +70,16 @@ def test_closest_names_catch_typos_not_strangers():
     assert closest_names("Khawja Asif", names) == ["Khawaja Asif"]
     assert closest_names("Tarrar", names) == ["Attaullah Tarar"]
     assert closest_names("Imran Khan", names) == []
+
+
+def test_a_body_loses_the_lower_case_words_the_parse_took_in_but_not_a_typed_name():
+    """ "the federal Securities and Exchange Commission" is the Commission; a body's name
+    typed in lower case ("comissaria smith") keeps every word (it lost its first word, and
+    "any quotes from comissaria smith" quoted every Smith in the archive)."""
+    from retrieval.text.names import body_key
+
+    assert make_speaker("the federal Securities and Exchange Commission", "ORG").name == (
+        "Securities and Exchange Commission"
+    )
+    assert body_key("comissaria smith") == "comissaria smith"
+    assert body_key("Comissaria Smith") == "comissaria smith"

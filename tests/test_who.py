@@ -87,3 +87,24 @@ def test_a_question_narrows_a_channel_scope_and_never_widens_it():
     assert "cite only" in problem and "Dawn" in problem
     _, problem = scope.narrow(SearchFilters(until=dt.date(2024, 12, 31)))
     assert "outside this channel's scope" in problem
+
+
+def test_words_two_stories_give_to_two_people_are_answered_with_both(newsdesk, articles_dir):
+    """Two stories quote the same words, each giving them to another person: the answer
+    names both, each with its citation, and never picks one (issue 31)."""
+    line = "We will not raise taxes on working families, not one penny"
+    (articles_dir / "rally_one.txt").write_text(
+        f'Rally in Ohio\n\nMaria Lopez spoke to supporters on Monday.\n\n"{line}," Lopez said.\n',
+        encoding="utf-8",
+    )
+    (articles_dir / "rally_two.txt").write_text(
+        f'Rally in Iowa\n\nTom Baker spoke to supporters on Tuesday.\n\n"{line}," Baker said.\n',
+        encoding="utf-8",
+    )
+    newsdesk.refresh()
+    checked = newsdesk.who_said(line)
+    assert checked.match == EXACT and checked.speaker is None
+    assert set(checked.speakers) == {"Maria Lopez", "Tom Baker"}
+    text = checked.answer.text
+    assert "Maria Lopez [" in text and "Tom Baker [" in text
+    assert {c.speaker for c in checked.answer.citations} == {"Maria Lopez", "Tom Baker"}

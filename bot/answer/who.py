@@ -121,11 +121,13 @@ class QuoteCheck:
     """What the archive holds of a pasted quote: how it matched, and the cited answer."""
 
     match: str  # exact | near | paraphrase | absent
-    speaker: str | None
+    speaker: str | None  # None when the text names no one, or several (see `speakers`)
     answer: Answer
+    speakers: tuple[str, ...] = ()  # every person the matching passages give the words to
 
     def to_dict(self) -> dict:
-        return {**self.answer.to_dict(), "match": self.match, "speaker": self.speaker}
+        return {**self.answer.to_dict(), "match": self.match, "speaker": self.speaker,
+                "speakers": list(self.speakers)}  # fmt: skip
 
 
 class QuoteFinder:
@@ -189,10 +191,12 @@ class QuoteFinder:
     def _answer(self, pasted: str, matches: list[Match]) -> QuoteCheck:
         best = matches[0]
         shown = _one_per_article(matches)[:SHOWN]
-        citations = [self._cite(n, m) for n, m in enumerate(shown, 1)]
+        named = [(m, self._speakers(m.article, m.start, m.end)) for m in shown]
+        citations = [_cite(n, m, names) for n, (m, names) in enumerate(named, 1)]
         first = citations[0]
-        speaker = first.speaker
-        said = f"{speaker} said it" if speaker else "The article does not say who said it"
+        speakers = _speakers_of([names for m, names in named if m.kind == best.kind])
+        speaker = speakers[0] if len(speakers) == 1 else None
+        said = _who_said(speakers, citations)
         where = f"“{first.title}”, {human_date(first.published)}"
         if first.source:
             where += f", {first.source}"
@@ -208,25 +212,42 @@ class QuoteFinder:
                 "–[3]." if len(citations) > 2 else "."
             )
         answer = Answer(pasted, text, True, tuple(citations))
-        return QuoteCheck(best.kind, speaker, answer)
+        return QuoteCheck(best.kind, speaker, answer, tuple(speakers))
 
-    def _cite(self, n: int, match: Match) -> Citation:
-        article = match.article
-        start, end = _whole_sentences(article, match.start, match.end)
-        return cite(n, article, start, end, self._speaker(article, match.start, match.end))
-
-    def _speaker(self, article: StoredArticle, start: int, end: int) -> str | None:
-        """The speaker the quote index gives most of the matched span, if one covers half."""
+    def _speakers(self, article: StoredArticle, start: int, end: int) -> tuple[str, ...]:
+        """The speaker the quote index gives most of the matched span, if one covers half
+        (two when two cover it alike)."""
         quotes = self.searcher.quotes(self.searcher.quote_ids_in([article.id]))
         cover: dict[str, int] = {}
         for quote in quotes:
             overlap = min(end, quote.end) - max(start, quote.start)
             if overlap > 0 and quote.speaker is not None:
                 cover[quote.speaker.name] = cover.get(quote.speaker.name, 0) + overlap
-        if not cover:
-            return None
-        name, covered = max(cover.items(), key=lambda item: item[1])
-        return name if covered >= SPEAKER_COVER_MIN * (end - start) else None
+        most = max(cover.values(), default=0)
+        if most < SPEAKER_COVER_MIN * (end - start):
+            return ()
+        return tuple(name for name, covered in cover.items() if covered == most)
+
+
+def _cite(n: int, match: Match, speakers: tuple[str, ...]) -> Citation:
+    article = match.article
+    start, end = _whole_sentences(article, match.start, match.end)
+    return cite(n, article, start, end, " and ".join(speakers) or None)
+
+
+def _speakers_of(named: list[tuple[str, ...]]) -> list[str]:
+    """The people the best-matching passages give the words to, first cited first: two when
+    two stories (or two people in one) say it, so the answer names both, never one."""
+    return list(dict.fromkeys(name for names in named for name in names))
+
+
+def _who_said(speakers: list[str], citations: list[Citation]) -> str:
+    if not speakers:
+        return "The article does not say who said it"
+    if len(speakers) == 1:
+        return f"{speakers[0]} said it"
+    given = [f"{c.speaker} [{c.n}]" for c in citations if c.speaker]
+    return "The archive gives these words to more than one person: " + ", ".join(given)
 
 
 def _aligned(needle: str, article: StoredArticle) -> Match | None:

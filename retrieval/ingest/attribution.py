@@ -10,12 +10,23 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from retrieval.ingest.cue_shapes import (
+    claimed_by,
+    filed_by,
+    in_background,
+    members_body,
+    person_beside,
+    quoted_as_saying,
+    quotes_by_verb,
+    speaking_subjects,
+    subject_of_description,
+    subject_of_governor,
+)
 from retrieval.ingest.doc_index import entity_of, tokens_between
 from retrieval.ingest.mentions import (
     HE_SHE,
     INDEFINITE,
     IT,
-    SUBJECTS,
     person_for_pronoun,
     subject_named_before,
 )
@@ -26,10 +37,13 @@ from retrieval.ingest.quote_marks import (
     named_after_dash,
 )
 from retrieval.text.lexicon import lexicon
-from retrieval.text.names import body_key, make_speaker, name_key, short_forms
+from retrieval.text.names import body_key, has_suffix, make_speaker, name_key, short_forms
 from retrieval.types import BODY_KINDS, PERSON, Speaker
 
 _ROLE_DEPS = {"compound", "amod", "appos", "nmod", "npadvmod"}
+# a claim written as a noun ("Trump's claim that…"), or a verb that attributes only the
+# quotation it holds ("Matthews concluded"), yields to a speech verb of the sentence
+_NOUN_RANK = 5
 
 
 _AMBIGUOUS = Speaker("", "", "", "")  # a role bound to more than one person
@@ -69,6 +83,7 @@ class ArticleContext:
             return None
         if len(speaker.key.split()) == 1:
             bearers = [k for k in self.full_names if k.split()[-1] == speaker.surname]
+            # (not "donald trump jr": a bare "Trump" is the father)
             if len(bearers) > 1:
                 return self._more_named(bearers)
             return self._named(self.people.setdefault(speaker.surname, speaker))
@@ -76,7 +91,8 @@ class ArticleContext:
         if len(longer) == 1:  # "Leao Franco" after "Jorge Luis Leao Franco": the same man
             return self._named(longer[0])
         known = self.full_names.setdefault(speaker.key, speaker)
-        self.people[speaker.surname] = known
+        if not has_suffix(speaker.key):
+            self.people[speaker.surname] = known
         return self._named(known)
 
     def _named(self, speaker: Speaker) -> Speaker:
@@ -100,6 +116,9 @@ class ArticleContext:
         words = key.split()
         if key in self.full_names:
             return self.full_names[key]
+        longer = [p for k, p in self.full_names.items() if k.endswith(" " + key)]
+        if len(words) > 1 and len(longer) == 1:  # "Trump Jr." after "Donald Trump Jr."
+            return longer[0]
         if len(words) <= 2 and words[-1] in self.people:
             person = self.people[words[-1]]
             if len(words) == 1 or person.key.split()[0] == words[0]:
@@ -165,15 +184,22 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
             if target is not None:
                 candidates.append((0, target, "according to"))
             continue
-        if token.lemma_.lower() not in words["speech_verbs"] or token.pos_ not in ("VERB", "AUX"):
+        owner = claimed_by(token)
+        if owner is not None:  # "Trump's claim that there have been “thousands of…”"
+            candidates.append((_NOUN_RANK + _depth(token), owner, token.lemma_.lower()))
             continue
-        if token.lemma_.lower() in words["needs_clause"] and not _has_clause(token, sentence):
+        if token.pos_ not in ("VERB", "AUX") or inside_quote_marks(doc, token):
+            continue  # (a verb inside the quotation is the quoted words': "…"to say to…"")
+        if token.lemma_.lower() not in words["speech_verbs"]:
+            if not quotes_by_verb(token, sentence):
+                continue
+        elif token.lemma_.lower() in words["needs_clause"] and not _has_clause(token, sentence):
             continue
         if any(c.dep_ == "neg" and not inside_quote_marks(doc, c) for c in token.children):
             continue  # "Baldrige did not say what he wanted": no words of his (a "not" of
             # the quotation hung on the verb is none: `"…Probably not," Ms. Moore said.`)
-        subjects = [c for c in token.children if c.dep_ in SUBJECTS]
-        quoted = _quoted_as_saying(token)
+        subjects = speaking_subjects(token)
+        quoted = quoted_as_saying(token)
         if quoted is not None:  # "GNA quoted Botchwey as saying…": Botchwey's words
             candidates.append((0 if token.dep_ == "ROOT" else 1 + _depth(token), quoted, "say"))
             continue
@@ -181,15 +207,17 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
         # gates held…,” said engineer Mara Quell"): the speaker is the one outside the marks
         outside = [c for c in subjects if not inside_quote_marks(doc, c)]
         subject = (outside or subjects or [None])[0]
-        if subject is None and token.dep_ == "conj":  # "Paulson declined…, but said…"
-            subject = next((c for c in token.head.children if c.dep_ in SUBJECTS), None)
+        if subject is None:  # "Paulson declined…, but said…", "…, saying"
+            subject = subject_of_governor(token)
         if subject is None:
-            subject = _subject_of_description(token) or _person_just_before(doc, token)
+            subject = subject_of_description(token) or person_beside(doc, token)
         if subject is None:
             continue
         rank = 0 if token.dep_ == "ROOT" else 1 + _depth(token)
-        if token.lemma_.lower() in _RELAY_VERBS or _news_outlet(subject):
+        if token.lemma_.lower() in _RELAY_VERBS or _news_outlet(subject) or in_background(token):
             rank += 10
+        if token.lemma_.lower() not in words["speech_verbs"]:
+            rank += _NOUN_RANK  # "The talks began … and Tanjug said …": Tanjug's
         candidates.append((rank, subject, token.lemma_.lower()))
     candidates += [(0, name, PULL_QUOTE_CUE) for name in named_after_dash(doc, offset, sentence)]
     for _, subject, cue in sorted(candidates, key=lambda c: c[0]):
@@ -201,35 +229,11 @@ def cue_of(doc, offset: int, sentence: Sentence, context: ArticleContext):
     return None
 
 
-def _subject_of_description(verb):
-    """ "<Hoechst Celanese Corp>, recently formed from the merger of…, said": the parser
-    reads the description as the clause said, with the speaker as its subject."""
-    for clause in verb.children:
-        description = clause.dep_ == "ccomp" and clause.tag_ == "VBN" and clause.i < verb.i
-        if description and not any(c.dep_ in ("aux", "auxpass") for c in clause.children):
-            subject = next((c for c in clause.children if c.dep_ in SUBJECTS), None)
-            if subject is not None and subject.i < clause.i and entity_of(subject) is not None:
-                return subject
-    return None
-
-
 def _news_outlet(subject) -> bool:
     """ "the official news agency Tass said": an agency relays the words of a speaker the
     sentence names in its clause ("The Soviet government said …, Tass said")."""
     outlets = lexicon()["news_outlet_nouns"]
     return any(t.lemma_.lower() in outlets for t in subject.subtree if t.i <= subject.i)
-
-
-def _person_just_before(doc, verb):
-    """The parser lost the subject ("In January president X told…" read X as "In"'s object):
-    a person named right before the verb, adverbs aside, is the one speaking."""
-    index = verb.i - 1
-    while index >= 0 and doc[index].pos_ in ("ADV", "AUX", "PART"):
-        index -= 1
-    if index < 0:
-        return None
-    entity = entity_of(doc[index])
-    return doc[index] if entity is not None and entity.label_ == PERSON else None
 
 
 def _has_clause(verb, sentence: Sentence) -> bool:
@@ -238,14 +242,6 @@ def _has_clause(verb, sentence: Sentence) -> bool:
     clauses = {"ccomp"} if verb.lemma_.lower() in lexicon()["infinitive_is_an_act"] else {
         "ccomp", "xcomp"}  # fmt: skip
     return sentence.has_marks or any(c.dep_ in clauses for c in verb.children)
-
-
-def _quoted_as_saying(verb):
-    """The object of "quote … as saying", who is the one speaking."""
-    if verb.lemma_.lower() != "quote":
-        return None
-    saying = any(t.lower_ == "saying" for t in verb.subtree)
-    return next((c for c in verb.children if c.dep_ == "dobj"), None) if saying else None
 
 
 def _depth(token) -> int:
@@ -262,6 +258,8 @@ def _resolve(subject, context: ArticleContext) -> tuple[Speaker | None, str]:
         label = entity.label_
         if label in BODY_KINDS and _described_as_person(entity):
             label = PERSON  # "Wilson Banks, general manager of…", tagged ORG
+        if _indefinite(subject):
+            return None, entity.text  # "said one well-connected Democrat": someone unnamed
         if label == PERSON:
             body = context.body_named(entity.text)
             if body is not None and name_key(entity.text) not in context.people:
@@ -294,6 +292,10 @@ def _resolve(subject, context: ArticleContext) -> tuple[Speaker | None, str]:
             return _author(subject, context), phrase
         return _by_role(subject, context), phrase
     return None, phrase
+
+
+def _indefinite(token) -> bool:
+    return any(c.dep_ in ("det", "nummod") and c.lower_ in INDEFINITE for c in token.children)
 
 
 def _person_after_title(subject):
@@ -334,9 +336,12 @@ def _author(document, context: ArticleContext) -> Speaker | None:
     said". A document of no one named ("a memorandum of understanding said") is no one's."""
     for child in document.children:
         if child.dep_ in ("poss", "compound") and child.pos_ == "PROPN":
-            speaker, _ = _resolve(child, context)
+            speaker, name = _resolve(child, context)
+            if speaker is None and entity_of(child) is None:  # a body the tagger missed:
+                return context.body(name, "ORG")  # "A Government Accountability Office report"
             return speaker
-    return None
+    author = filed_by(document)  # "a complaint filed by the SEC"
+    return _resolve(author, context)[0] if author is not None else None
 
 
 def _titled_name(token) -> bool:
@@ -358,7 +363,8 @@ def _titled_name(token) -> bool:
 
 def _phrase(token) -> str:
     """The subject's noun phrase as written ("the defence minister", "Mr Asif")."""
-    words = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("punct",)]
+    words = [t for t in token.subtree if t.i <= token.i and t.dep_ != "punct" and t.pos_ != "VERB"]
+    # (a verb is no part of it: "Said Ellis:" parses "Said" as a word of the name)
     start = min(t.i for t in words) if words else token.i
     return token.doc[start : token.i + 1].text
 
@@ -368,7 +374,8 @@ def _by_role(noun, context: ArticleContext) -> Speaker | None:
     lemma = noun.lemma_.lower()
     modifiers = [c.lemma_.lower() for c in noun.children if c.dep_ in ("compound", "amod")]
     if noun.tag_ in ("NNS", "NNPS"):
-        return None  # "officials", "analysts": no one in particular
+        body = members_body(noun)  # "officials at Homeland Security Investigations"
+        return _resolve(body, context)[0] if body is not None else None  # "analysts": no one
     if any(c.dep_ in ("det", "nummod") and c.lower_ in INDEFINITE for c in noun.children):
         return None  # "a director at one bank": someone new, not the director named before
     for key in (" ".join([*modifiers, lemma]), lemma):
@@ -446,7 +453,7 @@ def _roles_beside(entity) -> list[str]:
         roles.append(head)
         if len(chain) > 1:
             roles.append(f"{chain[1].lemma_.lower()} {head}")
-    return roles
+    return [role for role in roles if role[:1].isalpha()]  # not "." of "Capt. Pardo"
 
 
 def _roles_for_owner(noun, lemma: str) -> list[str]:

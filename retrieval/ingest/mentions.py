@@ -73,15 +73,18 @@ def note_person(context: ArticleContext, person: Speaker | None) -> None:
 def subject_named_before(pronoun, context: ArticleContext) -> Speaker | None:
     """The person a sentence names as a subject before its speaking pronoun, outside the
     quotation: "Democratic Sen. Claire McCaskill scolded him: “…,” she said." is hers, not
-    the last speaker's before the sentence."""
-    named = None
+    the last speaker's before the sentence; one named speaking before others named."""
+    named = []
     for entity in pronoun.sent.ents:
         if entity.end > pronoun.i:
             break
         subject = entity.label_ == PERSON and entity.root.dep_ in SUBJECTS
         if subject and not inside_quote_marks(pronoun.doc, entity.root):
-            named = entity
-    person = context.person(named.text) if named is not None else None
+            named.append(entity)
+    # one who speaks first: "Cruz spokesman Rick Tyler said that … Cruz has “…,” he said."
+    speaking = [e for e in named if e.root.head.lemma_.lower() in lexicon()["speech_verbs"]]
+    chosen = (speaking or named or [None])[-1]
+    person = context.person(chosen.text) if chosen is not None else None
     return (
         person if person is not None and _fits(person, _PRONOUN_SEX.get(pronoun.lower_)) else None
     )

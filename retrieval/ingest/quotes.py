@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 # bodies by short forms, documents' authors, agencies that relay; v10, v11: sentences cut at
 # no title's full stop nor a quoted question's end, signed pull quotes, a pronoun named in
 # its own sentence, a surname two people bear).
-EXTRACTOR_VERSION = "quotes-v11"
+EXTRACTOR_VERSION = "quotes-v12"
 _PIPE_BATCH = 64  # paragraphs per spaCy batch: measured 16 articles/s on 2 cores
 # A worker process takes ~2 s to start (Python, spaCy, the pipeline): worth it from this many
 # characters to parse (200 Reuters articles; one long scrape is worth it alone). spaCy holds

@@ -21,7 +21,7 @@ from retrieval.store.records import (
     SURNAME_PREFIX,
     speaker_from_meta,
 )
-from retrieval.text.names import short_forms
+from retrieval.text.names import short_forms, surname_of
 from retrieval.types import PERSON, Speaker
 
 
@@ -60,7 +60,7 @@ class SpeakerDirectory:
         if not keys:  # a pronoun with nothing before it ("when did he say it?")
             return []
         self._ensure_records()
-        surnames = {key.split()[-1] for key in keys} | set(keys)  # "best buy" too
+        surnames = {surname_of(key) for key in keys} | set(keys)  # "best buy" too
         bearers = self.articles.get(ids=[SURNAME_PREFIX + s for s in surnames],
                                     include=["metadatas"])  # fmt: skip
         wanted = set(keys).union(*(_keys_of(meta) for meta in bearers["metadatas"]))

@@ -29,16 +29,32 @@ def fold(text: str) -> str:
 
 def clean_name(name: str) -> str:
     """`Defence Minister Khawaja Asif's` → `Khawaja Asif`: titles, articles, possessive off,
-    and marks the parse may take in (`― Jacklyn Ashley` after a pull quote's dash)."""
+    and marks the parse may take in (`― Jacklyn Ashley` after a pull quote's dash). A
+    generational suffix stays: Donald Trump Jr. is not his father."""
     words = [w.strip(_MARKS) for w in name.replace("\n", " ").split() if w.strip(_MARKS)]
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
     titles = lexicon()["titles"]
     while len(words) > 1 and (words[0].lower().rstrip(".") in titles or words[0].lower() == "the"):
         words = words[1:]
-    while len(words) > 1 and words[-1].lower().rstrip(".,") in lexicon()["name_suffixes"]:
-        words = words[:-1]
     return " ".join(word.strip(",;:") for word in words if word.strip(",;:"))
+
+
+def _is_suffix(word: str) -> bool:
+    return word.rstrip(".,") in lexicon()["name_suffixes"]
+
+
+def surname_of(key: str) -> str:
+    """The surname of a person's key: its last word before a suffix ("donald trump jr" →
+    "trump"), which is what a question or a later mention calls him by."""
+    words = _without_suffix(key.split())
+    return words[-1] if words else ""
+
+
+def has_suffix(key: str) -> bool:
+    """ "donald trump jr": a name a bare surname does not mean (that is the father)."""
+    words = key.split()
+    return len(words) > 1 and _is_suffix(words[-1])
 
 
 def name_key(name: str) -> str:
@@ -50,10 +66,13 @@ _MARKS = '―—–-“”"‘'  # dashes and quote marks around a name's words,
 
 
 def _body_name(name: str) -> str:
+    """ "the federal Securities and Exchange Commission's" → "Securities and Exchange
+    Commission": a body's name is its capitalised words, whatever the parse took in."""
     words = [w.strip(_MARKS) for w in name.replace("\n", " ").split() if w.strip(_MARKS)]
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
-    if len(words) > 1 and words[0].lower() == "the":
+    capitalised = any(w[:1].isupper() for w in words)  # (a name typed in lower case keeps all)
+    while len(words) > 1 and (words[0].lower() == "the" or (capitalised and words[0].islower())):
         words = words[1:]
     return " ".join(words)
 
@@ -85,7 +104,7 @@ def make_speaker(name: str, kind: str) -> Speaker:
     a person loses titles ("Defence Minister Khawaja Asif" → "Khawaja Asif")."""
     display = clean_name(name) if kind == PERSON else _body_name(name)
     key = name_key(display) if kind == PERSON else body_key(display)
-    surname = key.split()[-1] if kind == PERSON and key else key
+    surname = surname_of(key) if kind == PERSON and key else key
     return Speaker(display, key, surname, kind)
 
 
@@ -101,14 +120,22 @@ def matches(asked: str, speaker: Speaker) -> bool:
         return False
     if key == speaker.key:
         return True
-    words = key.split()
-    if len(words) == 1:
+    if len(key.split()) > 1 and has_suffix(speaker.key) != has_suffix(key):
+        return False  # "Donald Trump" is not Donald Trump Jr., nor the son his father
+    words = _without_suffix(key.split())
+    if len(words) == 1:  # "Asif", "Trump Jr."
         return words[0] == speaker.surname
-    given = speaker.key.split()[:-1] or [""]
+    given = _without_suffix(speaker.key.split())[:-1] or [""]
     first = words[0].rstrip(".")
     # "Marc" is "Jean-Marc"'s too, and "Hugh Liedtke" is "J. Hugh Liedtke"
     given_names = {name for word in given for name in (word, *word.split("-"))}
     return words[-1] == speaker.surname and any(g.startswith(first) for g in given_names)
+
+
+def _without_suffix(words: list[str]) -> list[str]:
+    while len(words) > 1 and _is_suffix(words[-1]):
+        words = words[:-1]
+    return words
 
 
 TYPO_MIN_LENGTH = 5  # one edit in a shorter name is another name's spelling ("Ali"/"Alt")
