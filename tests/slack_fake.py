@@ -37,7 +37,7 @@ class FakeSlack:
 
     calls: list[Call] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
-    refuse_blocks: set[str] = field(default_factory=set)  # block types answered invalid_blocks
+    refuse_blocks: set[str] = field(default_factory=set)  # block/element types: invalid_blocks
     threads: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -61,7 +61,7 @@ class FakeSlack:
     def _answer(self, method: str, payload: dict) -> dict:
         if method in self.refuse:
             return {"ok": False, "error": self.refuse[method]}
-        if self.refuse_blocks & {b.get("type") for b in _blocks(payload)}:
+        if self.refuse_blocks & _types(_blocks(payload)):
             return {"ok": False, "error": "invalid_blocks"}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": "T1"}
@@ -93,6 +93,13 @@ class FakeSlack:
             return {"ok": True, "channel": payload["channel"], "ts": payload["ts"]}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
+        if method == "conversations.history":  # the one message at `latest`, inclusive
+            found = [
+                _with_metadata(m) for (channel, _), messages in self.threads.items()
+                if channel == payload["channel"] for m in messages
+                if m["ts"] == payload.get("latest")
+            ]  # fmt: skip
+            return {"ok": True, "messages": found[:1]}
         if method == "conversations.replies":
             messages = self.threads.get((payload["channel"], payload["ts"]), [])
             return {"ok": True, "messages": [_with_metadata(m) for m in messages]}
@@ -132,6 +139,16 @@ class FakeSlack:
                 return calls
             time.sleep(0.02)
         raise AssertionError(f"expected {count} {method} call(s), got {self.of(method)}")
+
+
+def _types(items: list) -> set[str]:
+    """Every block and element type in a payload, however deep (rich text nests them)."""
+    found: set[str] = set()
+    for item in items:
+        if isinstance(item, dict):
+            found.add(item.get("type", ""))
+            found |= _types(item.get("elements") or [])
+    return found
 
 
 def _blocks(payload: dict) -> list[dict]:

@@ -167,7 +167,8 @@ def test_bad_or_stale_signatures_are_rejected(rig):
     assert rig.fake.of("chat.postMessage") == [] and rig.fake.of("chat.postEphemeral") == []
 
 
-def test_direct_message_is_answered_in_the_dm(rig):
+def test_direct_message_is_answered_in_its_thread_in_the_dm(rig):
+    """The agent view: each message at the top of the DM starts a thread, answered in it."""
     event = {
         "type": "message",
         "channel_type": "im",
@@ -178,7 +179,7 @@ def test_direct_message_is_answered_in_the_dm(rig):
     }
     assert rig.send_event(event)[0] == 200
     [answer] = rig.fake.answers()
-    assert answer.payload["channel"] == "D1" and "thread_ts" not in answer.payload
+    assert answer.payload["channel"] == "D1" and answer.payload["thread_ts"] == "200.000001"
     assert "Mujahid" in answer.payload["text"]
 
 

@@ -224,10 +224,12 @@ def test_both_manifests_declare_every_surface_the_app_serves(manifest):
 
     declared = yaml.safe_load((REPO_ROOT / "deploy" / manifest).read_text())
     features, settings = declared["features"], declared["settings"]
-    assert features["app_home"]["home_tab_enabled"] and "assistant_view" in features
+    assert features["app_home"]["home_tab_enabled"] and features["app_home"]["messages_tab_enabled"]
+    assert features["agent_view"]["agent_description"] and "assistant_view" not in features
     [who] = features["shortcuts"]
     assert who["callback_id"] == slack_blocks.WHO_SAID_SHORTCUT and who["type"] == "message"
     events = set(settings["event_subscriptions"]["bot_events"])
-    assert {"app_mention", "message.im", "app_home_opened", "assistant_thread_started"} <= events
+    assert {"app_mention", "message.im", "app_home_opened", "app_context_changed"} <= events
+    assert len(features["agent_view"]["agent_description"]) <= 300  # Slack's limit
     scopes = set(declared["oauth_config"]["scopes"]["bot"])
     assert {"assistant:write", "chat:write", "commands", "im:history"} <= scopes

@@ -1,7 +1,9 @@
 """The Slack app: every listener registered on one Bolt app, served over HTTP or Socket Mode.
 
-Surfaces: mentions, DMs and thread follow-ups; the assistant pane (`slack_bolt.Assistant`:
-suggested prompts from the archive, a status while searching, thread titles); App Home;
+Surfaces: mentions, DMs and thread follow-ups; the agent view (the app's DM: prompts from the
+archive, a thread per question with a title and a status, answers within the scope of the
+channel the user is looking at: `slack_agent`); the assistant pane for installs not yet
+migrated (`slack_bolt.Assistant`, which also takes the DM's threaded replies); App Home;
 the "Who said this?" message shortcut; `/newsdesk` and its buttons. Every listener
 acknowledges Slack at once (events are auto-acknowledged by Bolt, commands, shortcuts and
 actions call `ack()` first) and the work happens afterwards in Bolt's worker threads, in
@@ -23,6 +25,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.interfaces import slack_blocks as blocks
+from bot.interfaces.slack_agent import AgentView
 from bot.interfaces.slack_bot import SlackBot
 from bot.interfaces.slack_store import SlackStore
 from bot.service import Newsdesk
@@ -64,9 +67,10 @@ def create_app(newsdesk: Newsdesk, secrets: SlackSecrets, client: WebClient | No
             return BoltResponse(status=200, body="")
         return next()
 
-    app.use(_assistant(bot))
-    _register_messages(app, bot)
-    _register_surfaces(app, bot)
+    app.use(_assistant(bot))  # installs still on the assistant pane (not yet migrated)
+    agent = AgentView(bot)
+    _register_messages(app, bot, agent)
+    _register_surfaces(app, bot, agent)
     return app
 
 
@@ -85,17 +89,17 @@ def _assistant(bot: SlackBot) -> Assistant:
     return assistant
 
 
-def _register_messages(app: App, bot: SlackBot) -> None:
+def _register_messages(app: App, bot: SlackBot, agent: AgentView) -> None:
     @app.event("app_mention")
     def on_mention(event: dict, client: WebClient, context) -> None:
         bot.answer_event(event, client, context.bot_user_id, team=context.team_id)
 
     @app.event("message")
-    def on_message(event: dict, client: WebClient, context) -> None:
+    def on_message(event: dict, client: WebClient, context, set_status=None) -> None:
         if event.get("subtype") or event.get("bot_id"):
             return
-        if event.get("channel_type") == "im":
-            bot.answer_event(event, client, context.bot_user_id, team=context.team_id)
+        if event.get("channel_type") == "im":  # the DM's top (its threads: the Assistant)
+            agent.message(event, client, context, set_status)
             return
         mentioned = context.bot_user_id and f"<@{context.bot_user_id}>" in event.get("text", "")
         thread_ts = event.get("thread_ts")
@@ -106,11 +110,18 @@ def _register_messages(app: App, bot: SlackBot) -> None:
             bot.answer_event(event, client, context.bot_user_id, earlier, context.team_id)
 
 
-def _register_surfaces(app: App, bot: SlackBot) -> None:
+def _register_surfaces(app: App, bot: SlackBot, agent: AgentView) -> None:
     @app.event("app_home_opened")
-    def on_home_opened(event: dict, client: WebClient) -> None:
-        if event.get("tab", "home") == "home":
+    def on_home_opened(event: dict, client: WebClient, set_suggested_prompts=None) -> None:
+        tab = event.get("tab", "home")
+        if tab == "home":
             bot.publish_home(event["user"], client)
+        elif tab == "messages" and set_suggested_prompts is not None:  # the agent's DM
+            agent.opened(event["user"], client, set_suggested_prompts)
+
+    @app.event("app_context_changed")
+    def on_context_changed(event: dict, client: WebClient) -> None:
+        agent.context_changed(event, client)
 
     @app.shortcut(blocks.WHO_SAID_SHORTCUT)
     def on_who_said(ack, body: dict, client: WebClient) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
 from bot.answer.said import QuoteList
 from bot.answer.types import Answer, Citation
@@ -91,23 +92,88 @@ def citation_block(citation: Citation) -> dict:
     }
 
 
-def answer_blocks(
-    answer: Answer, answer_id: str | None, scope: str | None = None, native: bool = True
-) -> tuple[str, list[dict]]:
-    """(fallback text, blocks) for an answer; buttons only when the answer is stored.
+@dataclass(frozen=True)
+class Look:
+    """How a workspace takes an answer's blocks: Slack's own feedback buttons
+    (`context_actions`) or plain 👍/👎 buttons; [n] markers as Slack's citation elements
+    (numbered, hoverable sources) or as text, with the sources listed below either way."""
 
-    `scope` is the channel's scope, said in the footer; `native` uses Slack's own
-    feedback buttons (`context_actions`), else plain 👍/👎 buttons for workspaces without."""
-    body = escape(shorten(answer.text, _SECTION_LIMIT))
-    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": body}}]
-    return answer.text, blocks + answer_tail_blocks(answer, answer_id, scope, native)
+    native_feedback: bool = True
+    citation_elements: bool = True
+
+
+RICHEST = Look()  # what a workspace gets until it refuses something
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The scope an answer was given under, for its footer: the channel's own, or (in the
+    app's DM) the scope of the channel the user is looking at."""
+
+    described: str
+    viewing: str | None = None  # the channel id whose scope a DM answer followed
+
+
+def answer_blocks(
+    answer: Answer, answer_id: str | None, scope: Scoped | None = None, look: Look = RICHEST
+) -> tuple[str, list[dict]]:
+    """(fallback text, blocks) for an answer; buttons only when the answer is stored."""
+    body = citation_text_block(answer) if look.citation_elements else None
+    if body is None:
+        text = escape(shorten(answer.text, _SECTION_LIMIT))
+        body = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return answer.text, [body, *answer_tail_blocks(answer, answer_id, scope, look)]
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def citation_text_block(answer: Answer) -> dict | None:
+    """The answer's text as rich text whose [n] markers are Slack citation elements: the
+    article's URL, its title and date, the quoted passage as the hover text. None when no
+    cited article has a URL (Slack requires one; the sources are listed below anyway)."""
+    linked = {c.n: c for c in answer.citations if c.url}
+    if not linked:
+        return None
+    text, elements, at = shorten(answer.text, _SECTION_LIMIT), [], 0
+    for marker in _MARKER.finditer(text):
+        citation = linked.get(int(marker.group(1)))
+        if citation is None:
+            continue
+        if marker.start() > at:
+            elements.append({"type": "text", "text": text[at : marker.start()]})
+        elements.append(citation_element(citation))
+        at = marker.end()
+    if at < len(text):
+        elements.append({"type": "text", "text": text[at:]})
+    return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": elements}]}
+
+
+def citation_element(citation: Citation) -> dict:
+    """Slack's citation element for one source (rich text: its text is never read as
+    markup). `from_llm` is false: newsdesk's citations are passages checked against the
+    archive, whoever wrote the sentence around them."""
+    return {
+        "type": "citation",
+        "url": citation.url,
+        "text": f"[{citation.n}]",
+        "index": citation.n,
+        "details": {
+            "citation_type": "web",
+            "display_name": citation.source or "newsdesk archive",
+            "title": f"{citation.title} — {human_date(citation.published)}, {citation.where}",
+            "snippet": shorten(citation.quote, _QUOTE_LIMIT),
+        },
+        "from_llm": False,
+    }
 
 
 def answer_tail_blocks(
-    answer: Answer, answer_id: str | None, scope: str | None = None, native: bool = True
+    answer: Answer, answer_id: str | None, scope: Scoped | None = None, look: Look = RICHEST
 ) -> list[dict]:
     """Everything below an answer's text: note, citations, scope footer, buttons. A
     streamed answer ends with these (`chat.stopStream`), its text having been streamed."""
+    native = look.native_feedback
     blocks: list[dict] = []
     if answer.note:
         blocks.append(_context(f"_{escape(answer.note)}_"))
@@ -146,8 +212,14 @@ def feedback_block(answer_id: str) -> dict:
     return {"type": "context_actions", "block_id": "newsdesk_feedback", "elements": [element]}
 
 
-def scope_footer(scope: str) -> str:
-    return f":pushpin: _This channel's answers cite only {escape(scope)} (`/newsdesk scope`)._"
+def scope_footer(scope: Scoped) -> str:
+    if scope.viewing:
+        return (
+            f":pushpin: _Answered within the scope of <#{scope.viewing}>, the channel you are "
+            f"looking at: {escape(scope.described)}._"
+        )
+    described = escape(scope.described)
+    return f":pushpin: _This channel's answers cite only {described} (`/newsdesk scope`)._"
 
 
 def _context(text: str) -> dict:

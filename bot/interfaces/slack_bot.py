@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -30,12 +31,13 @@ from bot.interfaces.commands import (
     scope_request,
 )
 from bot.interfaces.slack_home import home_view
-from bot.interfaces.slack_store import ChannelScope, SlackStore
+from bot.interfaces.slack_store import ChannelScope, SlackStore, viewed_scope
 from bot.interfaces.slack_stream import AnswerStream, StreamSupport
 from bot.service import Newsdesk
 from retrieval.types import ArticleError, SearchFilters
 
 log = logging.getLogger("newsdesk.slack")
+LOADING = ["Searching the archive…", "Checking who said what…"]
 ANSWER_EVENT_TYPE = "newsdesk_answer"
 _WHO_SAID = re.compile(r"^\s*who\s+said\s*:?\s*(?P<quote>[\"“«'‘].{8,}[\"”»'’])\s*\??\s*$", re.I)
 
@@ -55,7 +57,8 @@ class SlackBot:
         self.settings = newsdesk.settings
         self.store = store
         self.streaming = StreamSupport(hasattr(client, "chat_stream"))
-        self.native_blocks = True  # Slack's feedback_buttons; off after a workspace refuses
+        # Slack's feedback buttons and citation elements; each off once a workspace refuses it
+        self.look = blocks.RICHEST
 
     # -- questions -------------------------------------------------------------------
     def answer_event(
@@ -70,10 +73,10 @@ class SlackBot:
         thread (or DM). `conversation` is the thread's earlier turns when already read."""
         channel, user = event["channel"], event.get("user", "")
         is_dm = event.get("channel_type") == "im"
-        thread_ts = event.get("thread_ts") or (None if is_dm else event["ts"])
+        thread_ts = event.get("thread_ts") or event["ts"]  # a DM message is a thread root too
         reply = Reply(channel, thread_ts, user, team)
         text = blocks.clean_question(event.get("text", ""))
-        scope = self.store.scope(channel)
+        scope = self.store.scope(channel) or (viewed_scope(self.store, user) if is_dm else None)
         question, filters, problem = _parse(text, scope)
         refusal = problem or self.refusal(question, user)
         if refusal:
@@ -116,25 +119,33 @@ class SlackBot:
                 channel=reply.channel, thread_ts=reply.thread_ts, metadata=metadata,
             )  # fmt: skip
         else:
-            text, payload = blocks.answer_blocks(answer, answer_id, described, self.native_blocks)
-            tail = blocks.answer_tail_blocks(answer, answer_id, described, self.native_blocks)
-            stream.finish(text, payload, tail, metadata)
+            tail = blocks.answer_tail_blocks(answer, answer_id, described, self.look)
+            stream.finish(
+                tail, metadata, lambda send: self._shown(answer, answer_id, described, send)
+            )
         return answer
 
-    def _post(self, send, answer: Answer, answer_id: str, scope: str | None, **where) -> None:
+    def _post(self, send, answer: Answer, answer_id: str | None, scope, **where) -> None:
         """Post an answer whole with `send` (`chat_postMessage`, `chat_postEphemeral`) to
-        `where`; a workspace that refuses the native feedback blocks gets plain buttons,
-        from then on."""
-        for native in dict.fromkeys((self.native_blocks, False)):
-            text, payload = blocks.answer_blocks(answer, answer_id, scope, native)
+        `where`; a workspace that refuses citation elements, then the native feedback
+        blocks, gets the answer without them, from then on."""
+        self._shown(answer, answer_id, scope, lambda text, payload: send(
+            text=text, blocks=payload, **where
+        ))  # fmt: skip
+
+    def _shown(self, answer: Answer, answer_id: str | None, scope, send) -> None:
+        """`send(text, blocks)` with the richest blocks the workspace takes."""
+        while True:
+            text, payload = blocks.answer_blocks(answer, answer_id, scope, self.look)
             try:
-                send(text=text, blocks=payload, **where)
+                send(text, payload)
                 return
             except SlackApiError as error:
-                if not native or error.response.get("error") != "invalid_blocks":
+                plainer = _plainer(self.look, payload)
+                if plainer is None or error.response.get("error") != "invalid_blocks":
                     raise
-                log.warning("feedback_buttons refused (invalid_blocks); using plain buttons")
-                self.native_blocks = False
+                log.warning("blocks refused (invalid_blocks); answering with %s", plainer)
+                self.look = plainer
 
     def refusal(self, question: str, user: str) -> str | None:
         """Why a question is not answered (empty, too long, rate limit), or None."""
@@ -185,6 +196,16 @@ class SlackBot:
                     conversation.add(answer.question, answer)
         return conversation
 
+    def title(self, client: WebClient, channel: str, thread_ts: str, question: str) -> None:
+        """Title a DM thread with its question (an install without the agent view or the
+        assistant pane refuses: no title, nothing else lost)."""
+        try:
+            client.assistant_threads_setTitle(
+                channel_id=channel, thread_ts=thread_ts, title=question[:100]
+            )
+        except SlackApiError as error:
+            log.info("thread title refused: %s", error.response.get("error"))
+
     # -- the assistant pane ----------------------------------------------------------
     def assistant_message(
         self, event: dict, client: WebClient, context, set_status, set_title
@@ -197,10 +218,7 @@ class SlackBot:
         question = blocks.clean_question(event.get("text", ""))
         if not earlier.turns and question:
             set_title(question[:100])
-        set_status(
-            "is searching the archive…",
-            loading_messages=["Searching the archive…", "Checking who said what…"],
-        )
+        set_status("is searching the archive…", loading_messages=LOADING)
         event = {**event, "channel_type": "im"}
         self.answer_event(event, client, context.bot_user_id, earlier, context.team_id)
 
@@ -223,21 +241,25 @@ class SlackBot:
             blocks.clean_question(message.get("text", "")), scope.filters if scope else None
         )
         thread_ts = message.get("thread_ts") or message.get("ts")
-        text, payload = check_blocks(check, scope)
         try:
-            client.chat_postEphemeral(
-                channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=payload
-            )
+            self._shown(check.answer, None, _described(scope), lambda text, payload: (
+                client.chat_postEphemeral(
+                    channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=payload
+                )
+            ))  # fmt: skip
         except SlackApiError:  # the app is not in that channel: tell the user directly
-            client.chat_postMessage(channel=user, text=text, blocks=payload)
+            self._shown(check.answer, None, _described(scope), lambda text, payload: (
+                client.chat_postMessage(channel=user, text=text, blocks=payload)
+            ))  # fmt: skip
 
     def post_check(
         self, client: WebClient, reply: Reply, check: QuoteCheck, scope: ChannelScope | None
     ) -> None:
-        text, payload = check_blocks(check, scope)
-        client.chat_postMessage(
-            channel=reply.channel, thread_ts=reply.thread_ts, text=text, blocks=payload
-        )
+        self._shown(check.answer, None, _described(scope), lambda text, payload: (
+            client.chat_postMessage(
+                channel=reply.channel, thread_ts=reply.thread_ts, text=text, blocks=payload
+            )
+        ))  # fmt: skip
 
     # -- App Home --------------------------------------------------------------------
     def publish_home(self, user: str, client: WebClient) -> None:
@@ -309,7 +331,7 @@ class SlackBot:
                 client.chat_postEphemeral(channel=channel, user=user, text=message)
             return
         if isinstance(result, QuoteCheck):
-            text, payload = check_blocks(result, scope)
+            text, payload = check_blocks(result, scope, self.look)
         else:
             text, payload = blocks.command_result(command.name, result)
         if quick:
@@ -381,14 +403,26 @@ class SlackBot:
         )
 
 
-def check_blocks(check: QuoteCheck, scope: ChannelScope | None) -> tuple[str, list[dict]]:
+def check_blocks(
+    check: QuoteCheck, scope: ChannelScope | None, look: blocks.Look = blocks.RICHEST
+) -> tuple[str, list[dict]]:
     """A quote check as Slack blocks: the verdict, the citations, the channel's scope."""
-    return blocks.answer_blocks(check.answer, None, _described(scope))
+    return blocks.answer_blocks(check.answer, None, _described(scope), look)
 
 
-def _described(scope: ChannelScope | None) -> str | None:
+def _described(scope: ChannelScope | None) -> blocks.Scoped | None:
     """The channel's scope as an answer's footer says it; None where there is none."""
-    return scope.describe() if scope else None
+    return blocks.Scoped(scope.describe(), scope.viewing) if scope else None
+
+
+def _plainer(look: blocks.Look, refused: list[dict]) -> blocks.Look | None:
+    """The next plainer rendering after Slack refused `refused`: its citation elements go
+    first, then Slack's own feedback buttons; None when nothing is left to drop."""
+    if look.citation_elements and refused and refused[0].get("type") == "rich_text":
+        return replace(look, citation_elements=False)
+    if look.native_feedback:
+        return replace(look, native_feedback=False)
+    return None
 
 
 def _parse(text: str, scope: ChannelScope | None) -> tuple[str, SearchFilters | None, str | None]:

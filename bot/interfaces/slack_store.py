@@ -1,4 +1,5 @@
-"""What the Slack app remembers: answers, votes, events seen, questions asked, channel scopes.
+"""What the Slack app remembers: answers, votes, events seen, questions asked, channel scopes,
+and what each user is looking at (the agent view's context).
 
 Answers are kept so thread follow-ups, "More sources" and feedback can refer to them by id;
 votes are the feedback a newsroom reviews with `newsdesk feedback`; event ids make a retried
@@ -17,7 +18,7 @@ import datetime as dt
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -71,6 +72,14 @@ scopes = sa.Table(
     sa.Column("set_at", sa.String(32), nullable=False),
 )  # fmt: skip
 
+looking_at = sa.Table(
+    "viewing", _metadata,
+    sa.Column("user", sa.String(64), primary_key=True),
+    sa.Column("channel", sa.String(64)),
+    sa.Column("message_ts", sa.String(32)),
+    sa.Column("set_at", sa.String(32), nullable=False),
+)  # fmt: skip
+
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -88,12 +97,22 @@ def database_url(configured: str | None, sqlite_path) -> str:
 
 
 @dataclass(frozen=True)
+class Viewing:
+    """What a user is looking at in Slack (the agent view's `app_context_changed`): a
+    channel, and the message in it when there is one."""
+
+    channel: str | None
+    message_ts: str | None
+
+
+@dataclass(frozen=True)
 class ChannelScope:
     """The articles a channel's answers may cite, as an admin set them."""
 
     filters: SearchFilters
     set_by: str
     set_at: str
+    viewing: str | None = None  # set on a DM answer: the channel whose scope it followed
 
     def describe(self) -> str:
         """`source "Dawn", since 2025-01-01`: what the footer and `/newsdesk scope` say."""
@@ -255,6 +274,20 @@ class SlackStore:
         with self.engine.begin() as db:
             return db.execute(scopes.delete().where(scopes.c.channel == channel)).rowcount > 0
 
+    # -- where each user is looking (agent view) ------------------------------------------
+    def set_viewing(self, user: str, channel: str | None, message_ts: str | None) -> None:
+        """Remember what `user` is looking at, for every replica (the last word wins)."""
+        values = {"channel": channel, "message_ts": message_ts, "set_at": _now()}
+        statement = self._insert(looking_at).values(user=user, **values)
+        statement = statement.on_conflict_do_update(index_elements=["user"], set_=values)
+        with self.engine.begin() as db:
+            db.execute(statement)
+
+    def viewing(self, user: str) -> Viewing | None:
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(looking_at).where(looking_at.c.user == user)).first()
+        return Viewing(row.channel, row.message_ts) if row is not None else None
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -286,3 +319,11 @@ def _feedback_row(user: str, vote: str, created_at: str, record: str, channel: s
             for c in answer["citations"]
         ],
     }
+
+
+def viewed_scope(store: SlackStore, user: str) -> ChannelScope | None:
+    """The scope of the channel `user` is looking at (agent view), marked with that
+    channel: a DM question then cites only what that channel's answers may."""
+    viewing = store.viewing(user)
+    scope = store.scope(viewing.channel) if viewing and viewing.channel else None
+    return replace(scope, viewing=viewing.channel) if scope else None

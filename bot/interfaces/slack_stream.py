@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -103,8 +104,9 @@ class AnswerStream:
             else:
                 self._start_draft(self.streamed)
 
-    def finish(self, text: str, payload: list[dict], tail: list[dict], metadata: dict) -> None:
-        """Show the checked answer (`payload`; `tail` is what goes under streamed text)."""
+    def finish(self, tail: list[dict], metadata: dict, show: Callable) -> None:
+        """Show the checked answer: `show(send)` calls `send(text, blocks)` with the richest
+        blocks the workspace takes (`SlackBot._shown`); `tail` goes under streamed text."""
         if self._stream is not None and self._draft is None:
             try:
                 self._stream.stop(blocks=tail, metadata=metadata)
@@ -112,23 +114,27 @@ class AnswerStream:
                 self.support.refused(error)
             ts = self._stream.ts
             if ts:
-                if " ".join(self.streamed.split()) != " ".join(text.split()):
-                    self.client.chat_update(
-                        channel=self.channel, ts=ts, text=text, blocks=payload, metadata=metadata
-                    )
+                show(lambda text, payload: self._replace(ts, text, payload, metadata))
                 return
         if self._draft is None:  # no word was streamed (the model failed): post it whole
-            self.client.chat_postMessage(
-                channel=self.channel,
-                thread_ts=self.thread_ts,
-                text=text,
-                blocks=payload,
+            show(lambda text, payload: self.client.chat_postMessage(
+                channel=self.channel, thread_ts=self.thread_ts, text=text, blocks=payload,
                 metadata=metadata,
-            )
+            ))  # fmt: skip
             return
-        self.client.chat_update(
-            channel=self.channel, ts=self._draft.ts, text=text, blocks=payload, metadata=metadata
-        )
+        draft = self._draft.ts
+        show(lambda text, payload: self.client.chat_update(
+            channel=self.channel, ts=draft, text=text, blocks=payload, metadata=metadata
+        ))  # fmt: skip
+
+    def _replace(self, ts: str, text: str, payload: list[dict], metadata: dict) -> None:
+        """The streamed message becomes the checked answer when its words differ, or when
+        its [n] markers become citation elements."""
+        same = " ".join(self.streamed.split()) == " ".join(text.split())
+        if not same or payload[0].get("type") == "rich_text":
+            self.client.chat_update(
+                channel=self.channel, ts=ts, text=text, blocks=payload, metadata=metadata
+            )
 
     def _start_draft(self, so_far: str = "") -> None:
         placeholder_text, placeholder = blocks.placeholder_blocks()
