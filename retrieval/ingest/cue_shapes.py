@@ -202,7 +202,8 @@ def claimed_by(noun):
         return None
     if not any(inside_quote_marks(noun.doc, t) for t in noun.subtree if t.i > noun.i):
         return None
-    if noun.dep_ in ("dobj", "oprd") and noun.head.pos_ == "VERB":
+    verbs = lexicon()["speech_verbs"] | lexicon()["quoting_verbs"]
+    if noun.dep_ in ("dobj", "oprd") and noun.head.lemma_.lower() in verbs:
         return None  # "Stevens called Trump's statements “childish”": the verb's subject's
     return next((c for c in noun.children if c.dep_ == "poss" and c.pos_ == "PROPN"), None)
 
