@@ -241,25 +241,22 @@ class SlackBot:
             blocks.clean_question(message.get("text", "")), scope.filters if scope else None
         )
         thread_ts = message.get("thread_ts") or message.get("ts")
+        described = _described(scope)
         try:
-            self._shown(check.answer, None, _described(scope), lambda text, payload: (
-                client.chat_postEphemeral(
-                    channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=payload
-                )
-            ))  # fmt: skip
+            self._post(
+                client.chat_postEphemeral, check.answer, None, described,
+                channel=channel, user=user, thread_ts=thread_ts,
+            )  # fmt: skip
         except SlackApiError:  # the app is not in that channel: tell the user directly
-            self._shown(check.answer, None, _described(scope), lambda text, payload: (
-                client.chat_postMessage(channel=user, text=text, blocks=payload)
-            ))  # fmt: skip
+            self._post(client.chat_postMessage, check.answer, None, described, channel=user)
 
     def post_check(
         self, client: WebClient, reply: Reply, check: QuoteCheck, scope: ChannelScope | None
     ) -> None:
-        self._shown(check.answer, None, _described(scope), lambda text, payload: (
-            client.chat_postMessage(
-                channel=reply.channel, thread_ts=reply.thread_ts, text=text, blocks=payload
-            )
-        ))  # fmt: skip
+        self._post(
+            client.chat_postMessage, check.answer, None, _described(scope),
+            channel=reply.channel, thread_ts=reply.thread_ts,
+        )  # fmt: skip
 
     # -- App Home --------------------------------------------------------------------
     def publish_home(self, user: str, client: WebClient) -> None:

@@ -87,13 +87,18 @@ class ArticleContext:
             if len(bearers) > 1:
                 return self._more_named(bearers)
             return self._named(self.people.setdefault(speaker.surname, speaker))
-        longer = [p for k, p in self.full_names.items() if k.endswith(" " + speaker.key)]
-        if len(longer) == 1:  # "Leao Franco" after "Jorge Luis Leao Franco": the same man
-            return self._named(longer[0])
+        fuller = self._fuller(speaker.key)
+        if fuller is not None:  # "Leao Franco" after "Jorge Luis Leao Franco": the same man
+            return self._named(fuller)
         known = self.full_names.setdefault(speaker.key, speaker)
         if not has_suffix(speaker.key):
             self.people[speaker.surname] = known
         return self._named(known)
+
+    def _fuller(self, key: str) -> Speaker | None:
+        """The one person of the article whose full name ends with `key`, if one."""
+        longer = [p for k, p in self.full_names.items() if k.endswith(" " + key)]
+        return longer[0] if len(longer) == 1 else None
 
     def _named(self, speaker: Speaker) -> Speaker:
         self.mentions[speaker.key] = self.mentions.get(speaker.key, 0) + 1
@@ -116,9 +121,9 @@ class ArticleContext:
         words = key.split()
         if key in self.full_names:
             return self.full_names[key]
-        longer = [p for k, p in self.full_names.items() if k.endswith(" " + key)]
-        if len(words) > 1 and len(longer) == 1:  # "Trump Jr." after "Donald Trump Jr."
-            return longer[0]
+        fuller = self._fuller(key) if len(words) > 1 else None
+        if fuller is not None:  # "Trump Jr." after "Donald Trump Jr."
+            return fuller
         if len(words) <= 2 and words[-1] in self.people:
             person = self.people[words[-1]]
             if len(words) == 1 or person.key.split()[0] == words[0]:
@@ -376,7 +381,7 @@ def _by_role(noun, context: ArticleContext) -> Speaker | None:
     if noun.tag_ in ("NNS", "NNPS"):
         body = members_body(noun)  # "officials at Homeland Security Investigations"
         return _resolve(body, context)[0] if body is not None else None  # "analysts": no one
-    if any(c.dep_ in ("det", "nummod") and c.lower_ in INDEFINITE for c in noun.children):
+    if _indefinite(noun):
         return None  # "a director at one bank": someone new, not the director named before
     for key in (" ".join([*modifiers, lemma]), lemma):
         if key in context.roles:

@@ -87,6 +87,10 @@ def _passive_agent(verb):
     return None
 
 
+def _subject_of(verb):
+    return next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+
+
 def _names_person(token) -> bool:
     entity = entity_of(token)
     return entity is not None and entity.label_ == PERSON
@@ -110,10 +114,10 @@ def subject_of_governor(verb):
         governor = governor.head if governor.dep_ == "prep" else governor
     if governor is None or governor.i == verb.i:
         return None
-    subject = next((c for c in governor.children if c.dep_ in SUBJECTS), None)
+    subject = _subject_of(governor)
     if subject is None and governor.dep_ == "conj":  # "Dean appeared… and began by saying"
         governor = governor.head
-        subject = next((c for c in governor.children if c.dep_ in SUBJECTS), None)
+        subject = _subject_of(governor)
     if subject is None or inside_quote_marks(verb.doc, subject):
         return None
     if verb.tag_ == "VBG" and _person_named_between(subject, verb, governor):
@@ -212,11 +216,10 @@ def filed_by(document):
     """The author a document is credited to in a phrase after it: "a complaint filed by
     the federal Securities and Exchange Commission"."""
     for clause in document.children:
-        if clause.dep_ != "acl" or clause.tag_ != "VBN":
-            continue
-        for agent in clause.children:
-            if agent.dep_ == "agent":
-                return next((c for c in agent.children if c.dep_ == "pobj"), None)
+        if clause.dep_ == "acl" and clause.tag_ == "VBN":
+            author = _passive_agent(clause)
+            if author is not None:
+                return author
     return None
 
 
@@ -253,7 +256,7 @@ def subject_of_description(verb):
     for clause in verb.children:
         description = clause.dep_ == "ccomp" and clause.tag_ == "VBN" and clause.i < verb.i
         if description and not any(c.dep_ in ("aux", "auxpass") for c in clause.children):
-            subject = next((c for c in clause.children if c.dep_ in SUBJECTS), None)
+            subject = _subject_of(clause)
             if subject is not None and subject.i < clause.i and entity_of(subject) is not None:
                 return subject
     return None
