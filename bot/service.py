@@ -19,6 +19,7 @@ from bot.answer.said import QuoteList, SpeechAnswerer
 from bot.answer.suggest import suggested_prompts
 from bot.answer.types import Answer, Answerer, Conversation
 from bot.answer.who import QuoteCheck, QuoteFinder
+from bot.follows.following import Following
 from bot.settings import Settings
 from retrieval.embedding.encoder import Embedder, get_embedder
 from retrieval.index.lexical import index_directory
@@ -280,6 +281,13 @@ class Newsdesk:
             **self.searcher.overview(),
             "feeds": [feed.to_dict() for feed in self.feeds.feeds()],
         }
+
+    @cached_property
+    def following(self) -> Following:
+        """The follows: made by commands, matched against what arrives, delivered by the
+        surfaces (`bot.follows`)."""
+        self.ensure_indexed()
+        return Following(self.settings, self.searcher, self.speech, self.embedder)
 
     @cached_property
     def quote_finder(self) -> QuoteFinder:

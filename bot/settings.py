@@ -69,7 +69,30 @@ class SlackSettings(BaseSettings):
     _split_admins = field_validator("slack_admins", mode="before")(_split_names)
 
 
-class Settings(StoreSettings, AnswerSettings, LLMSettings, SlackSettings):
+class FollowSettings(BaseSettings):
+    """How follows are delivered: how often arrivals are read, how often one follow may
+    post, and when a daily digest goes out."""
+
+    model_config = ENV
+
+    follow_poll_s: float = Field(default=5.0, gt=0)  # the Slack app reads the change log this often
+    alert_every_min: float = Field(default=10.0, ge=0)  # at most one message per follow per …
+    digest_hour: int = Field(default=8, ge=0, le=23)  # a daily follow's message, this hour
+    digest_timezone: str = "UTC"  # … in this time zone (an IANA name: Asia/Karachi)
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name such as Europe/London") from None
+        return value
+
+
+class Settings(StoreSettings, AnswerSettings, LLMSettings, SlackSettings, FollowSettings):
     """Every setting at once: what the CLI builds and hands on, each reader typed by its part."""
 
     model_config = ENV

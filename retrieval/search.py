@@ -23,6 +23,7 @@ from retrieval.embedding.encoder import Embedder
 from retrieval.index.lexical import LexicalIndex
 from retrieval.index.quote_lookup import QuoteLookup
 from retrieval.store import ChunkStore
+from retrieval.store.manifest import StoreChange
 from retrieval.store.records import chroma_where
 from retrieval.text.words import index_words
 from retrieval.types import (
@@ -146,6 +147,23 @@ class Searcher:
         keys = list(vectors)
         matrix = np.stack([vectors[key] for key in keys])
         return dict(zip(keys, (matrix @ query_vector).tolist(), strict=True))
+
+    # -- what arrived: the change log, for follows -----------------------------------------
+    def changes_since(self, moment: float) -> list[StoreChange]:
+        """Articles published, removed or re-stamped after `moment` (a stamp of the store's
+        change log), oldest first, whichever process wrote them."""
+        return self.store.manifest.changes_since(moment)
+
+    def quotes_of_versions(self, versions: dict[str, str]) -> list[StoredQuote]:
+        """The quotes of these article versions, if still published: read from the store by
+        version, not from this machine's quote lookup, which may not have synced them yet."""
+        ids = [record_id for record_id, _, _ in self.store.quote_records_of(versions)]
+        return self.store.get_quotes(dict.fromkeys(ids))
+
+    def sentences_of(self, versions: dict[str, str]) -> list[tuple[SentenceHit, np.ndarray]]:
+        """Every body sentence of these article versions ({id: content hash}), with its
+        vector: a new article judged against a followed topic sentence by sentence."""
+        return self.store.sentences_of(versions)
 
     # -- the quote index: who is quoted, saying what ------------------------------------
     def articles(self, article_ids: Iterable[str]) -> dict[str, StoredArticle]:

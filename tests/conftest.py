@@ -45,14 +45,19 @@ def newsdesk(tmp_path: Path, articles_dir: Path) -> Newsdesk:
     return Newsdesk(make_settings(tmp_path / "data", articles_dir))
 
 
+def seeded_desk(root: Path, **overrides) -> Newsdesk:
+    """A service over its own copy of the seed articles in `root`, indexed and warm."""
+    shutil.copytree(SEEDS_DIR, root / "articles")
+    desk = Newsdesk(make_settings(root / "data", root / "articles", **overrides))
+    desk.refresh()
+    desk.warm_up()
+    return desk
+
+
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory) -> Newsdesk:
     """One store with the seed articles indexed, shared read-only by many tests."""
-    root = tmp_path_factory.mktemp("seeded")
-    shutil.copytree(SEEDS_DIR, root / "articles")
-    desk = Newsdesk(make_settings(root / "data", root / "articles"))
-    desk.refresh()
-    return desk
+    return seeded_desk(tmp_path_factory.mktemp("seeded"))
 
 
 def assert_grounded(desk: Newsdesk, answer) -> None:

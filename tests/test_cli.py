@@ -118,3 +118,33 @@ def test_repl_lists_quotes(cli_env):
     result = run_cli("repl", env=cli_env, input="/quotes Tarar about talks\n/speakers Asif\n")
     assert result.returncode == 0, result.stderr
     assert "Attaullah Tarar:" in result.stdout and "Khawaja Asif" in result.stdout
+
+
+def test_cli_follow_then_alerts_prints_each_new_quote_once(cli_env, tmp_path):
+    """The cron path: follow on the command line, an article arrives (another process
+    writes it), `newsdesk alerts --json` prints the new quote once; the next run, nothing."""
+    from .test_follows import TALKS
+
+    made = run_cli("follow", "Tarar", "--json", env=cli_env)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["resolved"] == "Attaullah Tarar"
+    (tmp_path / "articles" / "050_talks.txt").write_text(TALKS, encoding="utf-8")
+    assert run_cli("refresh", "--json", env=cli_env).returncode == 0
+    first = json.loads(run_cli("alerts", "--json", env=cli_env).stdout)
+    assert len(first) == 1 and first[0]["follow"]["resolved"] == "Attaullah Tarar"
+    quotes = [c["quote"] for c in first[0]["citations"]]
+    assert any("The evidence we gave them is irrefutable" in q for q in quotes)
+    assert all(c["speaker"] == "Attaullah Tarar" for c in first[0]["citations"])
+    assert json.loads(run_cli("alerts", "--json", env=cli_env).stdout) == []
+    listed = json.loads(run_cli("alerts", "--since", "2020-01-01", "--json", env=cli_env).stdout)
+    assert [c["quote"] for c in listed[0]["citations"]] == quotes  # --since: printed again
+    stopped = run_cli("unfollow", str(first[0]["follow"]["id"]), env=cli_env)
+    assert "Stopped following Attaullah Tarar" in stopped.stdout
+    assert run_cli("unfollow", "99", env=cli_env).returncode == 2
+
+
+def test_a_wrong_setting_is_named_with_what_to_do_not_a_traceback(cli_env):
+    done = run_cli("follows", env={**cli_env, "NEWSDESK_DIGEST_TIMEZONE": "Mars/Base"})
+    assert done.returncode == 2
+    assert "NEWSDESK_DIGEST_TIMEZONE='Mars/Base'" in done.stderr and "IANA" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -15,7 +15,7 @@ from bot.interfaces import slack_blocks
 from bot.interfaces.slack_app import SlackSecrets, create_app, http_server
 from bot.service import Newsdesk
 
-from .conftest import make_settings, run_cli
+from .conftest import run_cli, seeded_desk
 from .slack_fake import BOT_USER, FakeSlack, post, serve_fake_slack, signed_headers
 
 SECRET = "test-signing-secret"
@@ -24,39 +24,29 @@ ADMIN = "UADMIN"
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory) -> Newsdesk:
-    import shutil
-
-    from retrieval.settings import SEEDS_DIR
-
     root = tmp_path_factory.mktemp("slack")
-    shutil.copytree(SEEDS_DIR, root / "articles")
-    desk = Newsdesk(
-        make_settings(
-            root / "data", root / "articles", slack_admins=[ADMIN], slack_rate_limit_per_minute=5
-        )
-    )
-    desk.refresh()
-    desk.warm_up()
-    return desk
+    return seeded_desk(root, slack_admins=[ADMIN], slack_rate_limit_per_minute=5)
 
 
 class SlackRig:
     """The app served on 127.0.0.1, a fake Slack, and helpers to send signed requests."""
 
-    def __init__(self, desk: Newsdesk) -> None:
+    def __init__(self, desk: Newsdesk, follows: bool = False) -> None:
+        import threading
+
+        self.stop = threading.Event()  # ends this replica's follow delivery, if it runs one
         self.fake = FakeSlack()
         self.fake_server = serve_fake_slack(self.fake)
         port = self.fake_server.server_address[1]
         client = WebClient(token="xoxb-test", base_url=f"http://127.0.0.1:{port}/api/")
         secrets = SlackSecrets(slack_bot_token="xoxb-test", slack_signing_secret=SECRET)
-        self.app = create_app(desk, secrets, client=client)
+        self.app = create_app(desk, secrets, client, self.stop if follows else None)
         self.server = http_server(self.app, "127.0.0.1", 0)
-        import threading
-
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slack/events"
 
     def close(self) -> None:
+        self.stop.set()
         self.server.shutdown()
         self.fake_server.shutdown()
 

@@ -125,3 +125,17 @@ def sentence_number(article: StoredArticle, offset: int) -> int:
     a body with no paragraph breaks is cited ("sentence 14"), since "¶1" would locate nothing."""
     spans = body_sentence_spans(article.text, article.paragraphs)
     return next((n for n, (_, end) in enumerate(spans, start=1) if offset < end), len(spans) or 1)
+
+
+def whole_quotation(article: StoredArticle, start: int, end: int) -> tuple[int, int]:
+    """The sentence at `start` (a quote's, a passage's), widened to the quotation it belongs
+    to within its paragraph, never narrower than `start:end`."""
+    for paragraph in article.paragraphs:
+        if paragraph.start <= start < paragraph.end:
+            spans = sentence_spans(article.text, paragraph.start, paragraph.end)
+            index = next((i for i, (s, e) in enumerate(spans) if s <= start < e), None)
+            if index is None:
+                break
+            begin, finish = quote_span(article.text, spans, index)
+            return min(begin, start), max(finish, end)
+    return start, end

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer.citing import cite, quote_span, shown, story_terms, terms
+from bot.answer.citing import cite, shown, story_terms, terms, whole_quotation
 from bot.answer.evidence import absent_topic
 from bot.answer.linking import (
     AT_HEAD,
@@ -52,9 +52,8 @@ from bot.settings import AnswerSettings
 from retrieval.embedding.encoder import Embedder, is_common_word
 from retrieval.search import Searcher
 from retrieval.text.names import body_key, closest_names, matches, name_key, one_edit_from
-from retrieval.text.sentences import sentence_spans
 from retrieval.text.words import tokenize
-from retrieval.types import Hit, SearchFilters, Speaker, StoredArticle, StoredQuote
+from retrieval.types import Hit, SearchFilters, Speaker, StoredQuote
 
 # Ranking weights (score = Σ weight × feature, features in [0, 1]). `python -m bench.answers
 # --tune` varies each alone on the Reuters development set (103 answerable and 38
@@ -324,12 +323,19 @@ class SpeechAnswerer:
 
     # -- 2. rank ------------------------------------------------------------------------
     def rank(
-        self, parsed: Question, speakers: list[Speaker], filters: SearchFilters | None
+        self,
+        parsed: Question,
+        speakers: list[Speaker],
+        filters: SearchFilters | None,
+        also: Iterable[StoredQuote] = (),
     ) -> list[RankedQuote]:
+        """X's quotes about the topic, best first; `also` are ranked with them (a follow's
+        new quotes: judged as an answer asked now would judge them)."""
         topic = parsed.topic or parsed.text
         vector = self.embedder.embed_query(topic)
         hits = self.searcher.search(topic, self.settings.top_k * 2, filters)
         quotes = self._gather(speakers, hits, vector, filters)
+        quotes += [q for q in also if q.id not in {known.id for known in quotes}]
         if not quotes:
             return []
         articles = self.searcher.articles({q.article_id for q in quotes})
@@ -369,6 +375,10 @@ class SpeechAnswerer:
         return known
 
     # -- 3. cite ------------------------------------------------------------------------
+    def cited(self, quotes: list[StoredQuote]) -> list[tuple[StoredQuote, Citation]]:
+        """Each quote cited as answers cite it (its whole quotation), numbered from 1."""
+        return self._cite(quotes, start=1)
+
     def _cite(
         self,
         quotes: list[StoredQuote],
@@ -385,7 +395,7 @@ class SpeechAnswerer:
             article = articles.get(quote.article_id)
             if article is None:
                 continue
-            begin, end = _whole_quotation(article, quote)
+            begin, end = whole_quotation(article, quote.start, quote.end)
             if any(a == article.id and s < end and begin < e for a, s, e in taken):
                 continue
             words = " ".join(article.text[begin:end].split())
@@ -482,16 +492,3 @@ def _select(ranked: list[RankedQuote], limit: int) -> list[RankedQuote]:
         if not near:
             chosen.append(item)
     return chosen
-
-
-def _whole_quotation(article: StoredArticle, quote: StoredQuote) -> tuple[int, int]:
-    """The quote's sentence, widened to the quotation it belongs to within its paragraph."""
-    for paragraph in article.paragraphs:
-        if paragraph.start <= quote.start < paragraph.end:
-            spans = sentence_spans(article.text, paragraph.start, paragraph.end)
-            index = next((i for i, (s, e) in enumerate(spans) if s <= quote.start < e), None)
-            if index is None:
-                break
-            start, end = quote_span(article.text, spans, index)
-            return min(start, quote.start), max(end, quote.end)
-    return quote.start, quote.end

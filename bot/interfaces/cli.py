@@ -6,7 +6,6 @@ rich for people. Warnings about bad articles go to stderr, never in the way of t
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import signal
@@ -17,82 +16,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.interfaces import render
+from bot.interfaces.cli_shell import (
+    ClusterOption,
+    JsonOption,
+    SinceOption,
+    UntilOption,
+    _emit_json,
+    _filters,
+    _newsdesk,
+    _quiet_libraries,
+    _store_errors,
+    app,
+    console,
+    errors,
+)
 from bot.interfaces.commands import COMMANDS, CommandError, Invocation
 from bot.interfaces.shutdown import StopSignals, stopped_line
-from retrieval.ingest.cluster import ClusterError
 from retrieval.ingest.report import IngestReport, IngestStopped
 from retrieval.ingest.workers import stop_resource_tracker
-from retrieval.store import StoreError
-from retrieval.text.dates import parse_date
-from retrieval.types import ArticleError, SearchFilters
 
 if TYPE_CHECKING:
     from bot.service import Newsdesk
-
-app = typer.Typer(
-    help="Ask questions of a news archive; every answer cites the exact passage it came from.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-SinceOption = Annotated[str | None, typer.Option(help="Only articles from YYYY-MM-DD on.")]
-UntilOption = Annotated[str | None, typer.Option(help="Only articles up to YYYY-MM-DD.")]
-ClusterOption = Annotated[
-    str | None,
-    typer.Option(
-        help="A Dask scheduler (tcp://host:8786) whose workers parse and encode; "
-        "default: NEWSDESK_CLUSTER, else this process.",
-    ),
-]
-
-
-def _newsdesk(cluster: str | None = None):
-    from bot.service import Newsdesk
-    from bot.settings import Settings
-
-    _quiet_libraries()
-    return Newsdesk(Settings(cluster=cluster)) if cluster else Newsdesk()
-
-
-def _quiet_libraries() -> None:
-    for name in ("chromadb", "sentence_transformers", "transformers", "httpx"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value, option)
-    except ArticleError as err:
-        raise typer.BadParameter(str(err), param_hint=option) from None
-
-
-def _filters(since: str | None, until: str | None, source: str | None = None) -> SearchFilters:
-    """The --since/--until/--source options as one filter, each bad date named by its option."""
-    return SearchFilters(_date(since, "--since"), _date(until, "--until"), source)
-
-
-def _emit_json(payload: object) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-
-
-@contextmanager
-def _store_errors():
-    try:
-        yield
-    except (StoreError, ClusterError) as err:
-        errors.print(f"[bold red]error:[/] {err}")
-        raise typer.Exit(2) from None
-
 
 REFRESH_COMPLETES = "`newsdesk refresh` completes the rest"
 
@@ -416,8 +363,24 @@ def feeds_poll(as_json: JsonOption = False) -> None:
         console.print(render.report_view(indexed))
 
 
+# after the commands above, so `newsdesk --help` lists asking first and follows after it
+from bot.interfaces import cli_follows  # noqa: E402, F401  (registers follow, follows, …)
+
+
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as err:  # a NEWSDESK_* setting (environment or .env) is wrong
+        for problem in err.errors():
+            name = "NEWSDESK_" + "_".join(str(part) for part in problem["loc"]).upper()
+            errors.print(
+                f"[bold red]error:[/] {name}={problem.get('input')!r}: {problem['msg']}. "
+                "Fix it in the environment or .env (docs/configuration.md).",
+                markup=True, highlight=False,
+            )  # fmt: skip
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

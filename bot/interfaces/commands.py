@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answer.question import split_quotes_command
+from bot.follows.following import CLI_CHANNEL, FollowError
 from bot.service import Newsdesk
 from retrieval.types import SearchFilters
 
@@ -33,6 +34,8 @@ class Invocation:
     arguments: str
     admin: bool = True  # the CLI and REPL run as the archive's owner; Slack says per user
     filters: SearchFilters | None = None  # the surface's limits (a Slack channel's scope)
+    channel: str = CLI_CHANNEL  # where a follow's alerts go: a Slack channel or DM; "cli"
+    user: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,49 @@ def _feeds_check(invocation: Invocation) -> None:
         _admin_check(invocation, COMMANDS["feeds"])
 
 
+FOLLOW_USAGE = (
+    'Say what to follow: follow Khawaja Asif about Taliban, or follow topic "Istanbul talks" '
+    "(add daily for one message each morning)."
+)
+
+
+def follow_words(invocation: Invocation) -> str:
+    """What `follow NAME [about TOPIC] [daily]` or `follow topic "TOPIC" [daily]` asks."""
+    words = invocation.arguments.strip()
+    if not words:
+        raise CommandError(FOLLOW_USAGE)
+    return words
+
+
+def _follow(newsdesk: Newsdesk, invocation: Invocation):
+    try:
+        return newsdesk.following.add(follow_words(invocation), invocation.channel, invocation.user)
+    except FollowError as err:
+        raise CommandError(str(err)) from None
+
+
+def _follows(newsdesk: Newsdesk, invocation: Invocation):
+    """This channel's follows (every follow, from the CLI with --all)."""
+    everywhere = invocation.channel == CLI_CHANNEL and invocation.arguments.strip() == "--all"
+    return newsdesk.following.listed(None if everywhere else invocation.channel)
+
+
+def unfollow_number(invocation: Invocation) -> str:
+    number = invocation.arguments.strip().lstrip("#")
+    if not number.isdigit():
+        raise CommandError("Say which follow by its number: unfollow 3 (follows lists them)")
+    return number
+
+
+def _unfollow(newsdesk: Newsdesk, invocation: Invocation):
+    """Stop a follow of this channel (the CLI, the archive's owner, stops any)."""
+    channel = None if invocation.channel == CLI_CHANNEL else invocation.channel
+    try:
+        return newsdesk.following.stop(unfollow_number(invocation), channel)
+    except FollowError as err:
+        raise CommandError(str(err)) from None
+
+
 def _admin_check(invocation: Invocation, command: Command) -> None:
     if not invocation.admin:
         raise CommandError(f"Sorry — only newsdesk admins can {command.admin_only}. Ask one.")
@@ -173,6 +219,14 @@ _TABLE = (
     Command("scope", '[source:"NAME"] [since:YYYY-MM-DD] [until:YYYY-MM-DD] | clear',
             "This channel's scope: the articles its answers may cite (set by admins).",
             frozenset({SLACK}), admin_only="set a channel's scope", check=scope_request),
+    Command("follow", 'NAME [about TOPIC] [daily] | topic "TOPIC" [daily]',
+            "Post new quotes of NAME (on TOPIC), or new passages on a topic, here as they "
+            "arrive (daily: one message each morning).",
+            EVERYWHERE, _follow, check=follow_words),
+    Command("follows", "", "The follows of this channel (the CLI and REPL: their own).",
+            EVERYWHERE, _follows),
+    Command("unfollow", "N", "Stop follow N (its number in follows).",
+            EVERYWHERE, _unfollow, check=unfollow_number),
     Command("stats", "", "What the archive holds: articles, chunks, quotes, last refresh.",
             frozenset({CLI, REPL}), _stats),
     Command("new", "", "Start a new conversation.", frozenset({REPL})),

@@ -13,12 +13,14 @@ from rich.text import Text
 from bot.answer.said import QuoteList
 from bot.answer.types import Answer, Citation
 from bot.answer.wording import human_date as _human_date
+from bot.follows.book import Follow
+from bot.follows.following import Alert
 from retrieval.ingest.report import IngestReport
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-def answer_view(answer: Answer) -> Group:
+def answer_view(answer: Answer, title: str | None = None) -> Group:
     """The answer with highlighted [n] markers, then one block per citation."""
     body = Text()
     for part in _MARKER.split(answer.text):
@@ -26,8 +28,8 @@ def answer_view(answer: Answer) -> Group:
             body.append(f"[{part}]", style="bold cyan")
         else:
             body.append(part)
-    title, style = ("answer", "green") if answer.found else ("no evidence", "yellow")
-    parts = [Panel(body, title=title, border_style=style)]
+    heading, style = ("answer", "green") if answer.found else ("no evidence", "yellow")
+    parts = [Panel(body, title=title or heading, border_style=style)]
     if answer.note:
         parts.append(Text(answer.note, style="dim italic"))
     parts += [citation_view(c) for c in answer.citations]
@@ -143,3 +145,24 @@ def quotes_view(found: QuoteList) -> Group | Text:
         return Text(found.problem, style="yellow")
     header = Text(f"{found.name}: {len(found.citations)} quotes", style="bold")
     return Group(header, *(citation_view(c) for c in found.citations))
+
+
+def follows_view(follows: list[Follow]) -> Table | Text:
+    """This channel's follows: number, what, how often, since when, last message."""
+    if not follows:
+        return Text('No follows here. Try: follow Khawaja Asif about Taliban, or follow topic "…"')
+    table = Table("#", "following", "where", "cadence", "since", "last message")
+    for follow in follows:
+        row = follow.to_dict()
+        table.add_row(
+            str(follow.id), escape(follow.describe()), follow.channel, follow.cadence,
+            (row["created_at"] or "")[:16], (row["last_sent_at"] or "—")[:16],
+        )  # fmt: skip
+    return table
+
+
+def alerts_view(alerts: list[Alert]) -> Group | Text:
+    """What matched each follow: one cited message per follow, as Slack would get it."""
+    if not alerts:
+        return Text("Nothing new for your follows.", style="dim")
+    return Group(*(answer_view(a.answer, f"follow #{a.follow.id}") for a in alerts))

@@ -78,6 +78,9 @@ _VIEWS = {
     ),
     "stats": lambda result, _: render.stats_view(result),
     "who": lambda result, _: render.answer_view(result.answer),
+    "follow": lambda result, _: f"#{result.follow.id} {render.escape(result.message)}",
+    "follows": lambda result, _: render.follows_view(result),
+    "unfollow": lambda result, _: f"Stopped following {render.escape(result.describe())}.",
 }
 
 

@@ -4,7 +4,8 @@ Surfaces: mentions, DMs and thread follow-ups; the agent view (the app's DM: pro
 archive, a thread per question with a title and a status, answers within the scope of the
 channel the user is looking at: `slack_agent`); the assistant pane for installs not yet
 migrated (`slack_bolt.Assistant`, which also takes the DM's threaded replies); App Home;
-the "Who said this?" message shortcut; `/newsdesk` and its buttons. Every listener
+the "Who said this?" message shortcut; `/newsdesk` and its buttons; the follows' alerts,
+posted by a thread of each replica (`slack_follows`). Every listener
 acknowledges Slack at once (events are auto-acknowledged by Bolt, commands, shortcuts and
 actions call `ack()` first) and the work happens afterwards in Bolt's worker threads, in
 `SlackBot`. A retried delivery of one event is dropped by its event id before any listener
@@ -27,6 +28,7 @@ from slack_sdk import WebClient
 from bot.interfaces import slack_blocks as blocks
 from bot.interfaces.slack_agent import AgentView
 from bot.interfaces.slack_bot import SlackBot
+from bot.interfaces.slack_follows import FollowDelivery, stop_following
 from bot.interfaces.slack_store import SlackStore
 from bot.service import Newsdesk
 
@@ -43,8 +45,14 @@ class SlackSecrets(BaseSettings):
     slack_app_token: SecretStr | None = None
 
 
-def create_app(newsdesk: Newsdesk, secrets: SlackSecrets, client: WebClient | None = None) -> App:
-    """The Bolt app with every listener registered; `client` lets tests point it elsewhere."""
+def create_app(
+    newsdesk: Newsdesk,
+    secrets: SlackSecrets,
+    client: WebClient | None = None,
+    follows_until: threading.Event | None = None,
+) -> App:
+    """The Bolt app with every listener registered; `client` lets tests point it elsewhere.
+    With `follows_until`, this replica also posts the follows' alerts until it is set."""
     if not secrets.slack_bot_token or not (secrets.slack_signing_secret or secrets.slack_app_token):
         raise SystemExit(
             "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN "
@@ -71,6 +79,8 @@ def create_app(newsdesk: Newsdesk, secrets: SlackSecrets, client: WebClient | No
     agent = AgentView(bot)
     _register_messages(app, bot, agent)
     _register_surfaces(app, bot, agent)
+    if follows_until is not None:
+        FollowDelivery(bot, client, follows_until).start()
     return app
 
 
@@ -147,6 +157,11 @@ def _register_surfaces(app: App, bot: SlackBot, agent: AgentView) -> None:
         ack()
         bot.vote(body, client, "down")
 
+    @app.action(blocks.STOP_FOLLOWING_ACTION)
+    def on_stop_following(ack, body: dict, client: WebClient) -> None:
+        ack()
+        stop_following(bot, body, client)
+
     @app.action(blocks.MORE_SOURCES_ACTION)
     def on_more_sources(ack, body: dict, client: WebClient) -> None:
         ack()
@@ -176,7 +191,7 @@ def run(newsdesk: Newsdesk, host: str = "0.0.0.0", stop: threading.Event | None 
     then the watcher ends, after the batch it is writing, and the connection closes."""
     stop = stop or threading.Event()
     secrets = SlackSecrets()
-    app = create_app(newsdesk, secrets)
+    app = create_app(newsdesk, secrets, follows_until=stop)
     newsdesk.ensure_indexed()
     newsdesk.warm_up()
     newsdesk.keep_warm()  # the first question after a quiet spell as fast as the next

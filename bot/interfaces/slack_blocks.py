@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from bot.answer.said import QuoteList
 from bot.answer.types import Answer, Citation
 from bot.answer.wording import human_date
+from bot.follows.book import Follow
+from bot.follows.following import Alert, Followed
 from bot.interfaces.commands import SLACK, FeedChange, help_lines
 
 MORE_SOURCES_ACTION = "newsdesk_more_sources"
@@ -21,6 +23,7 @@ VOTE_UP_ACTION = "newsdesk_vote_up"
 VOTE_DOWN_ACTION = "newsdesk_vote_down"
 FEEDBACK_ACTION = "newsdesk_feedback"  # Slack's own feedback_buttons: value "up:ID" / "down:ID"
 WHO_SAID_SHORTCUT = "newsdesk_who_said"  # the message shortcut's callback id (manifests)
+STOP_FOLLOWING_ACTION = "newsdesk_unfollow"  # under an alert: value is the follow's number
 _QUOTE_LIMIT = 700
 _SECTION_LIMIT = 2900
 
@@ -301,6 +304,28 @@ def command_result(name: str, result: object) -> tuple[str, list[dict]]:
         return f"Stopped following {result.url}; {removed} articles removed.", []
     if name == "feeds":
         return feeds_text(result), []
+    if isinstance(result, Followed):
+        return f"#{result.follow.id} {escape(result.message)}", []
+    if name == "follows":
+        return follows_text(result), []
+    if name == "unfollow":
+        return f"Stopped following {escape(result.describe())} (#{result.id}).", []
     counts = ", ".join(f"{value} {kind}" for kind, value in result.counts().items())
     problems = "".join(f"\n• {escape(str(p))}" for p in result.failed[:10])
     return f"Refresh done in {result.seconds:.1f} s: {counts}.{problems}", []
+
+
+def follows_text(follows: list[Follow]) -> str:
+    """This channel's follows, one line each, as `/newsdesk follows` lists them."""
+    if not follows:
+        return "Nothing is followed here. Try `/newsdesk follow Khawaja Asif about Taliban`."
+    lines = [f"• #{f.id} {escape(f.describe())}" for f in follows]
+    return "*Followed here* (`/newsdesk unfollow N` stops one):\n" + "\n".join(lines)
+
+
+def alert_blocks(alert: Alert, look: Look = RICHEST) -> tuple[str, list[dict]]:
+    """A follow's message: its matches as a cited answer, and a button that stops it."""
+    text, payload = answer_blocks(alert.answer, None, None, look)
+    stop = _button("Stop following", STOP_FOLLOWING_ACTION, str(alert.follow.id))
+    actions = {"type": "actions", "block_id": "newsdesk_follow", "elements": [stop]}
+    return text, [*payload, actions]

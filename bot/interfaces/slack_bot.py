@@ -38,6 +38,7 @@ from retrieval.types import ArticleError, SearchFilters
 
 log = logging.getLogger("newsdesk.slack")
 LOADING = ["Searching the archive…", "Checking who said what…"]
+QUICK_COMMANDS = {"feeds", "follow", "follows", "unfollow"}
 ANSWER_EVENT_TYPE = "newsdesk_answer"
 _WHO_SAID = re.compile(r"^\s*who\s+said\s*:?\s*(?P<quote>[\"“«'‘].{8,}[\"”»'’])\s*\??\s*$", re.I)
 
@@ -134,9 +135,14 @@ class SlackBot:
         ))  # fmt: skip
 
     def _shown(self, answer: Answer, answer_id: str | None, scope, send) -> None:
-        """`send(text, blocks)` with the richest blocks the workspace takes."""
+        """`send(text, blocks)` with the richest blocks of the answer the workspace takes."""
+        self.richest(lambda look: blocks.answer_blocks(answer, answer_id, scope, look), send)
+
+    def richest(self, build, send) -> None:
+        """`send(*build(look))` with the richest look the workspace takes: one refused
+        (invalid_blocks) is dropped for a plainer one, from then on, for every message."""
         while True:
-            text, payload = blocks.answer_blocks(answer, answer_id, scope, self.look)
+            text, payload = build(self.look)
             try:
                 send(text, payload)
                 return
@@ -306,6 +312,8 @@ class SlackBot:
             arguments,
             admin=user in self.settings.slack_admins,
             filters=scope.filters if scope else None,
+            channel=channel,
+            user=user,
         )
         try:
             command.validate(invocation)
@@ -315,7 +323,7 @@ class SlackBot:
         except CommandError as err:
             ack(text=blocks.escape(str(err)))
             return
-        quick = command.name == "feeds"  # answered in the acknowledgement itself
+        quick = command.name in QUICK_COMMANDS  # answered in the acknowledgement itself
         if not quick:
             ack(text=_working(command, invocation))
         try:

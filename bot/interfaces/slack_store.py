@@ -21,9 +21,9 @@ import uuid
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.answer.types import Answer
+from bot.state import database_url, insert_for, open_engine
 from retrieval.types import SearchFilters
 
 SEEN_EVENTS_KEPT_S = 24 * 3600  # Slack retries within minutes; a day is ample
@@ -85,17 +85,6 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def database_url(configured: str | None, sqlite_path) -> str:
-    """NEWSDESK_DATABASE_URL as SQLAlchemy reads it (psycopg 3 for `postgresql://`), else
-    the SQLite file under the data folder."""
-    if not configured:
-        return f"sqlite:///{sqlite_path}"
-    for plain in ("postgresql://", "postgres://"):
-        if configured.startswith(plain):
-            return "postgresql+psycopg://" + configured[len(plain) :]
-    return configured
-
-
 @dataclass(frozen=True)
 class Viewing:
     """What a user is looking at in Slack (the agent view's `app_context_changed`): a
@@ -144,19 +133,10 @@ class ChannelScope:
 
 class SlackStore:
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            from pathlib import Path
-
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = sa.create_engine(url, connect_args={"timeout": 30})
-            sa.event.listen(self.engine, "connect", _sqlite_wal)
-        else:
-            self.engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10)
+        self.engine = open_engine(url)
         _metadata.create_all(self.engine)
         _add_question_column(self.engine)
-        self._insert = (
-            postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
-        )
+        self._insert = insert_for(self.engine)
         with self.engine.begin() as db:
             db.execute(
                 seen_events.delete().where(seen_events.c.seen_at < time.time() - SEEN_EVENTS_KEPT_S)
@@ -298,11 +278,6 @@ def _add_question_column(engine: sa.Engine) -> None:
     if "question" not in columns:
         with engine.begin() as db:
             db.execute(sa.text("ALTER TABLE answers ADD COLUMN question TEXT"))
-
-
-def _sqlite_wal(connection, _record) -> None:
-    """WAL lets the app's threads (and a `newsdesk feedback` run) read while one writes."""
-    connection.execute("PRAGMA journal_mode=WAL")
 
 
 def _feedback_row(user: str, vote: str, created_at: str, record: str, channel: str) -> dict:

@@ -309,6 +309,20 @@ class ChunkStore:
             for meta, vector in zip(found["metadatas"], found["embeddings"], strict=True)
         }
 
+    def sentences_of(self, versions: dict[str, str]) -> list[tuple[SentenceHit, np.ndarray]]:
+        """Every body sentence of these article versions with its vector (similarity 0):
+        what a follow of a topic is judged on when the articles arrive."""
+        found: list[tuple[SentenceHit, np.ndarray]] = []
+        for batch in batches(list(versions), ARTICLES_PER_FILTER):
+            where = {"article_id": {"$in": list(batch)}}
+            for part in pages(self.sentences, ["metadatas", "embeddings"], where=where):
+                found += [
+                    (sentence_from_meta(meta, 0.0), np.asarray(vector, dtype=np.float32))
+                    for meta, vector in zip(part["metadatas"], part["embeddings"], strict=True)
+                    if versions.get(meta["article_id"]) == meta["content_hash"]
+                ]
+        return found
+
     def nearest_sentences(
         self, vector: np.ndarray, k: int, where: dict | None
     ) -> list[SentenceHit]:
