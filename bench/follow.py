@@ -306,20 +306,15 @@ def _answered_words(desk: Newsdesk, follow: dict, stream_ids: set[str]) -> set[s
     words the archive quoted before the stream (a rerun is not news)."""
     listed = desk.quotes(follow["asked"])
     earlier = {_key(c.quote) for c in listed.citations if _rid(c.article_id) not in stream_ids}
-    if follow["about"] is None:
-        return {_key(c.quote) for c in listed.citations if _rid(c.article_id) in stream_ids}
-    speech = desk.speech
-    speakers = speech.resolve(follow["asked"])
-    parsed = analyse(f"What did {follow['asked']} say about {follow['about']}?")
-    ranked = [r.quote for r in speech.rank(parsed, speakers, None) if r.on_topic]
-    ranked = [q for q in ranked if _rid(q.article_id) in stream_ids]
-    return {_key(c.quote) for _, c in speech.cited(ranked)} - earlier
+    if follow["about"] is not None:
+        listed = desk.quotes(follow["asked"], follow["about"])
+    return {_key(c.quote) for c in listed.citations if _rid(c.article_id) in stream_ids} - earlier
 
 
 SHOW_WRONG = False
 _titles: dict[str, str] = {}
-_bodies: dict[str, str] = {}
-_bodies_raw: dict[str, str] = {}
+_bodies: dict[str, str] = {}  # normalised words, for "were these words posted"
+_bodies_raw: dict[str, str] = {}  # as written, for a name's pattern
 _articles: dict[str, tuple[frozenset, frozenset]] = {}  # id → (headline terms, all terms)
 
 

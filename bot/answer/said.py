@@ -349,7 +349,8 @@ class SpeechAnswerer:
             for q in quotes
             if q.article_id in articles
         ]
-        return sorted(ranked, key=lambda r: r.score, reverse=True)
+        # ties (the same words in two stories) in a fixed order, not the index's
+        return sorted(ranked, key=lambda r: (-r.score, r.quote.article_id, r.quote.start))
 
     def _gather(
         self,

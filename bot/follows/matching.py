@@ -161,13 +161,14 @@ class FollowMatcher:
         return {_words(q.text) for q in self.searcher.quotes(ids) if q.article_id not in new}
 
     def _on_topic(self, follow: Follow, quotes: list[StoredQuote]) -> list[StoredQuote]:
-        """The quotes the said ranking would call on the topic, were the question asked now
-        ("What did X say about Y?"), ranked together with the speaker's earlier quotes."""
+        """The quotes `newsdesk quotes X --about Y` would list, were it asked now: on the
+        topic by the said ranking (ranked with the speaker's earlier quotes) and about it in
+        their own words or meaning — not only standing in a story that mentions it."""
         parsed = analyse(f"What did {follow.asked} say about {follow.about}?")
         speakers = {q.speaker.key: q.speaker for q in quotes if q.speaker}
         new = {q.id for q in quotes}
         ranked = self.speech.rank(parsed, list(speakers.values()), None, also=quotes)
-        return [r.quote for r in ranked if r.quote.id in new and r.on_topic]
+        return [r.quote for r in ranked if r.quote.id in new and r.on_topic and r.itself_about]
 
     # -- a topic ----------------------------------------------------------------------------
     def _passages_for(
