@@ -43,10 +43,11 @@ from retrieval.embedding.encoder import Embedder
 from retrieval.search import Searcher
 from retrieval.text.names import matches, name_key
 from retrieval.text.words import tokenize
-from retrieval.types import SentenceHit, StoredArticle, StoredQuote
+from retrieval.types import PERSON, SentenceHit, StoredArticle, StoredQuote
 
 CHANGE_SLACK_S = 60.0  # re-read this far behind the cursor: a write stamped just before a
 #                        reader read past it, clock skew between hosts (as the indexes do)
+BODIES = "\0\0bodies"  # `_by_speaker`'s key for the quotes of organisations and places
 VERSIONS_PER_ROUND = 200  # articles judged at once: a big refresh is read in slices
 _QUOTE_MARKS = str.maketrans("", "", "\"“”‘’'«»")
 
@@ -280,23 +281,25 @@ def _as_written(text: str) -> re.Pattern:
 
 
 def _by_speaker(quotes: list[StoredQuote]) -> dict[str, list[StoredQuote]]:
-    """The quotes under their speaker's key and, apart, their surname (`"\0" + surname`)."""
+    """The quotes under their speaker's key, and apart under `"\0" + surname` (people) or
+    `BODIES` (organisations, places): where a name as asked may find speakers new to it."""
     table: dict[str, list[StoredQuote]] = defaultdict(list)
     for quote in quotes:
         if quote.speaker is not None:
             table[quote.speaker.key].append(quote)
-            table["\0" + quote.speaker.surname].append(quote)
+            person = quote.speaker.kind == PERSON
+            table["\0" + quote.speaker.surname if person else BODIES].append(quote)
     return table
 
 
 def _followed(follow: Follow, quotes: dict[str, list[StoredQuote]]) -> list[StoredQuote]:
-    """The quotes of the speakers the follow resolved to, and of those its full name means
-    (a person quoted for the first time after the follow was made; a one-word name no one
-    answered to when it was made means whoever it names when they are first quoted)."""
+    """The quotes of the speakers the follow resolved to, and of any the name means as
+    `quotes NAME` would read it now: a speaker first quoted after the follow was made ("Mobil"
+    follows Mobil Corp, "American Airlines" American Airlines Inc)."""
     found = {q.id: q for key in follow.speaker_keys for q in quotes.get(key, ())}
     asked = name_key(follow.asked).split()
-    if len(asked) > 1 or (asked and not follow.speaker_keys):  # "Musk", unknown when made
-        for quote in quotes.get("\0" + asked[-1], ()):
+    if asked:
+        for quote in (*quotes.get("\0" + asked[-1], ()), *quotes.get(BODIES, ())):
             if quote.speaker and matches(follow.asked, quote.speaker):
                 found.setdefault(quote.id, quote)
     return list(found.values())
