@@ -335,7 +335,8 @@ class SpeechAnswerer:
         vector = self.embedder.embed_query(topic)
         hits = self.searcher.search(topic, self.settings.top_k * 2, filters)
         quotes = self._gather(speakers, hits, vector, filters)
-        quotes += [q for q in also if q.id not in {known.id for known in quotes}]
+        known = {q.id for q in quotes}
+        quotes += [q for q in also if q.id not in known]
         if not quotes:
             return []
         articles = self.searcher.articles({q.article_id for q in quotes})

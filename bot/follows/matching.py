@@ -135,9 +135,12 @@ class FollowMatcher:
                 found += self._quotes_for(follow, theirs, written)
         if topics:
             sentences = self.searcher.sentences_of(versions)
-            articles = self.searcher.articles({hit.article_id for hit, _ in sentences})
-            for follow in topics:
-                found += self._passages_for(follow, sentences, articles, written)
+            if sentences:
+                hits = [hit for hit, _ in sentences]
+                vectors = np.stack([vector for _, vector in sentences])  # once, for every topic
+                articles = self.searcher.articles({hit.article_id for hit in hits})
+                for follow in topics:
+                    found += self._passages_for(follow, hits, vectors, articles, written)
         return found
 
     # -- a person ---------------------------------------------------------------------------
@@ -175,16 +178,16 @@ class FollowMatcher:
     def _passages_for(
         self,
         follow: Follow,
-        sentences: list[tuple[SentenceHit, np.ndarray]],
+        sentences: list[SentenceHit],
+        vectors: np.ndarray,
         articles: dict[str, StoredArticle],
         written: dict[str, float],
     ) -> list[Match]:
-        if not sentences:
-            return []
-        topic = Topic.of(follow.asked, self.searcher)  # once a round: the archive's words
-        similarity = np.stack([v for _, v in sentences]) @ self._topic_vector(follow.asked)
+        """The passage of each new article that is news on the followed topic."""
+        topic = Topic.of(follow.asked, self.searcher)  # the archive's words, as of this round
+        similarity = vectors @ self._topic_vector(follow.asked)
         by_article: dict[str, list[SentenceHit]] = defaultdict(list)
-        for (hit, _), value in zip(sentences, similarity.tolist(), strict=True):
+        for hit, value in zip(sentences, similarity.tolist(), strict=True):
             if written.get(hit.article_id, 0.0) >= follow.created_at:
                 by_article[hit.article_id].append(replace(hit, similarity=value))
         found: list[Match] = []
